@@ -1,0 +1,81 @@
+"""Behavioural scoring: did the network respond, and was that right?
+
+A trial's *response* is "go" when the mean output over its response window
+exceeds ``threshold`` (0.5, halfway between the no-go and go targets). A trial
+is correct when the response matches the trial type's go flag.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .task import TrialSet
+
+RESPONSE_THRESHOLD = 0.5
+
+
+def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESPONSE_THRESHOLD) -> pd.DataFrame:
+    """One row per trial: sequence, trial, trial_type, go, response_mean, response, correct, mse.
+
+    ``outputs`` is (n, T) or (n, T, 1) for the sequences of ``trials``; ``mse`` is
+    the mean squared error over that trial's bins.
+    """
+    spec = trials.spec
+    n, k = trials.trial_types.shape
+    out = np.asarray(outputs, dtype=np.float64).reshape(n, k, spec.n_bins)
+    target = trials.targets.astype(np.float64).reshape(n, k, spec.n_bins)
+    mask = spec.response_mask()
+    response_mean = out[:, :, mask].mean(axis=-1)
+    table = trials.trial_table()
+    table["response_mean"] = response_mean.reshape(-1)
+    table["response"] = table["response_mean"] > threshold
+    table["correct"] = table["response"] == table["go"]
+    table["mse"] = ((out - target) ** 2).mean(axis=-1).reshape(-1)
+    return table
+
+
+def accuracy_by_type(scored: pd.DataFrame) -> dict[str, float]:
+    """Fraction correct per trial type."""
+    return {str(k): float(v) for k, v in scored.groupby("trial_type", sort=True)["correct"].mean().items()}
+
+
+def summarise(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per trial type and overall: n_trials, accuracy, mean MSE."""
+    per_type = (
+        scored.groupby("trial_type", sort=True)
+        .agg(n_trials=("correct", "size"), accuracy=("correct", "mean"), mse=("mse", "mean"))
+        .reset_index()
+    )
+    overall = pd.DataFrame(
+        {
+            "trial_type": ["all"],
+            "n_trials": [len(scored)],
+            "accuracy": [scored["correct"].mean()],
+            "mse": [scored["mse"].mean()],
+        }
+    )
+    summary = pd.concat([per_type, overall], ignore_index=True)
+    summary["trial_type"] = summary["trial_type"].astype(str)
+    summary["n_trials"] = summary["n_trials"].astype(np.int64)
+    summary["accuracy"] = summary["accuracy"].astype(np.float64)
+    return summary
+
+
+def aggregate(summary_paths, history_paths, gammas, seeds) -> pd.DataFrame:
+    """Stack per-model summaries with gamma, seed and training cost (steps, seconds, reached)."""
+    from . import tables
+
+    parts = []
+    pairs = [(float(g), int(s)) for g in gammas for s in seeds]
+    for (gamma, seed), summary_path, history_path in zip(pairs, summary_paths, history_paths, strict=True):
+        summary = tables.read_table(summary_path, kind="scores")[0].to_pandas()
+        history, meta = tables.read_table(history_path, kind="history")
+        last = history.slice(history.num_rows - 1).to_pylist()[0]
+        summary.insert(0, "seed", seed)
+        summary.insert(0, "gamma", gamma)
+        summary["steps"] = int(last["step"])
+        summary["train_seconds"] = float(last["wall_seconds"])
+        summary["reached_criterion"] = bool(meta.get("reached_criterion", last["reached"]))
+        parts.append(summary)
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,274 @@
+"""Batched, seeded, resumable training to a behavioural criterion.
+
+The loop is a plain ``tf.function`` step over mini-batches drawn from the
+training set (reshuffled each epoch from ``(seed, epoch)``), with Adam. Every
+``eval_every`` steps the validation set is scored noise-free; training stops
+when every trial type reaches ``criterion_accuracy`` or at ``max_steps``.
+
+Reproducibility: initial weights, the private-noise generator and the batch
+order all derive from ``seed``; TensorFlow runs with op determinism on.
+A checkpoint (model + optimizer + noise-generator state, a ``.keras`` file, plus
+the history so far) is written every ``checkpoint_every`` steps, so a killed run
+resumes and ends with the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import score, tables
+from .task import TrialSet
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    clip_norm: float | None = 1.0
+    max_steps: int = 3000
+    eval_every: int = 20
+    criterion_accuracy: float = 0.98
+    criterion_mse: float | None = None
+    criterion_patience: int = 1
+    checkpoint_every: int = 200
+
+    def __post_init__(self):
+        positive_ints = ("batch_size", "max_steps", "eval_every", "checkpoint_every", "criterion_patience")
+        for name in positive_ints:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"training.{name}: expected an integer >= 1, got {v!r}")
+        lr = self.learning_rate
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < 1):
+            raise ValueError(f"training.learning_rate: expected a number in (0, 1), got {lr!r}")
+        if self.clip_norm is not None and (not isinstance(self.clip_norm, (int, float)) or self.clip_norm <= 0):
+            raise ValueError(f"training.clip_norm: expected a positive number or null, got {self.clip_norm!r}")
+        c = self.criterion_accuracy
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not (0 < c <= 1):
+            raise ValueError(f"training.criterion_accuracy: expected a number in (0, 1], got {c!r}")
+        m = self.criterion_mse
+        if m is not None and (isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0):
+            raise ValueError(f"training.criterion_mse: expected a positive number or null, got {m!r}")
+
+    def met(self, validation_mse: float, accuracy: dict[str, float]) -> bool:
+        """Whether one validation evaluation meets the criterion."""
+        ok = min(accuracy.values()) >= self.criterion_accuracy
+        return ok and (self.criterion_mse is None or validation_mse <= self.criterion_mse)
+
+    @classmethod
+    def from_config(cls, section: dict | None) -> "TrainConfig":
+        section = dict(section or {})
+        allowed = {f.name for f in fields(cls)}
+        unknown = sorted(set(section) - allowed)
+        if unknown:
+            raise ValueError(f"training: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+        return cls(**section)
+
+
+def configure_tensorflow(threads: int = 2, deterministic: bool = True) -> None:
+    """Thread counts and determinism; call before TensorFlow runs any op."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+        tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+    except RuntimeError:
+        pass  # already initialised in this process (tests); keep the existing pool
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def _network_kwargs(network: dict) -> dict:
+    allowed = {"units", "gamma", "noise_std", "weight_l2", "activity_l2", "noise_at_inference", "fused"}
+    unknown = sorted(set(network) - allowed)
+    if unknown:
+        raise ValueError(f"model: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    return dict(network)
+
+
+def predict(model, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Noise-free (unless the model says otherwise) outputs (n, T) for ``inputs`` (n, T, 2)."""
+    outs = [
+        np.asarray(model(inputs[i : i + batch_size], training=False))[..., 0]
+        for i in range(0, len(inputs), batch_size)
+    ]
+    return np.concatenate(outs, axis=0)
+
+
+class _Progress:
+    """Readable progress lines, at most one every ``interval`` seconds."""
+
+    def __init__(self, label: str, max_steps: int, stream=sys.stdout, interval: float = 2.0):
+        self.label, self.max_steps, self.stream, self.interval = label, max_steps, stream, interval
+        self.last = -math.inf
+
+    def __call__(self, step, wall, loss, accuracy=None, force=False):
+        now = time.monotonic()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        acc = "-" if accuracy is None else " ".join(f"{k} {v:.2f}" for k, v in accuracy.items())
+        print(
+            f"[{self.label}] step {step:>5}/{self.max_steps}  loss {loss:.4f}  val acc {acc}  ({wall:.1f} s)",
+            file=self.stream,
+            flush=True,
+        )
+
+
+def train(
+    network: dict,
+    config: TrainConfig,
+    train_set: TrialSet,
+    validation_set: TrialSet,
+    seed: int,
+    checkpoint_dir: str | os.PathLike | None = None,
+    label: str | None = None,
+    stream=sys.stdout,
+):
+    """Train one network. Returns ``(model, history DataFrame, reached_criterion)``.
+
+    ``network`` holds the ``model`` config section (units, gamma, noise_std, ...).
+    With ``checkpoint_dir`` set, an existing checkpoint made with the same
+    network, training config and seed is resumed.
+    """
+    import keras
+    import tensorflow as tf
+
+    from .model import build_network
+
+    network = _network_kwargs(network)
+    gamma = network.get("gamma")
+    label = label or f"gamma={gamma} seed={seed}"
+    run_id = tables.config_hash({"model": network, "training": asdict(config), "seed": seed})
+
+    keras.utils.set_random_seed(seed)
+    model = build_network(seed=seed, n_inputs=train_set.inputs.shape[-1], **network)
+    optimizer = keras.optimizers.Adam(
+        learning_rate=config.learning_rate, global_clipnorm=config.clip_norm
+    )
+    model.compile(optimizer=optimizer)  # ties the optimizer to the model for saving/loading
+    optimizer.build(model.trainable_variables)
+
+    history: list[dict] = []
+    start_step, wall_offset = 0, 0.0
+    ckpt_model = ckpt_state = None
+    if checkpoint_dir is not None:
+        checkpoint_dir = Path(checkpoint_dir)
+        ckpt_model, ckpt_state = checkpoint_dir / "checkpoint.keras", checkpoint_dir / "state.json"
+        if ckpt_model.exists() and ckpt_state.exists():
+            state = json.loads(ckpt_state.read_text())
+            if state.get("run_id") == run_id:
+                restored = keras.models.load_model(ckpt_model, compile=True, safe_mode=True)
+                model.set_weights(restored.get_weights())
+                for mine, theirs in zip(optimizer.variables, restored.optimizer.variables):
+                    mine.assign(theirs)
+                start_step, wall_offset = state["step"], state["wall_seconds"]
+                history = state["history"]
+                print(f"[{label}] resumed from checkpoint at step {start_step}", file=stream, flush=True)
+            else:
+                print(f"[{label}] ignoring checkpoint of a different run ({ckpt_state})", file=stream, flush=True)
+
+    @tf.function(reduce_retracing=True)
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            pred = model(x, training=True)
+            mse = tf.reduce_mean(tf.square(pred - y))
+            loss = mse + tf.add_n(model.losses) if model.losses else mse
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply(grads, model.trainable_variables)
+        return loss, mse
+
+    @tf.function(reduce_retracing=True)
+    def eval_outputs(x):
+        return model(x, training=False)
+
+    def evaluate():
+        outs = np.concatenate(
+            [np.asarray(eval_outputs(validation_set.inputs[i : i + 256])) for i in range(0, validation_set.n_sequences, 256)]
+        )
+        scored = score.score_outputs(outs, validation_set)
+        return float(scored["mse"].mean()), score.accuracy_by_type(scored)
+
+    def save_checkpoint(step, wall):
+        if ckpt_model is None:
+            return
+        save_model(model, ckpt_model)
+        state = {"run_id": run_id, "step": step, "wall_seconds": wall, "history": history}
+        tmp_state = tables.atomic_path(ckpt_state)
+        tmp_state.write_text(json.dumps(state))
+        os.replace(tmp_state, ckpt_state)
+
+    n_train = train_set.n_sequences
+    batch = min(config.batch_size, n_train)
+    steps_per_epoch = n_train // batch
+    progress = _Progress(label, config.max_steps, stream)
+    t0 = time.perf_counter() - wall_offset
+    reached = bool(history) and history[-1].get("reached", False)
+    streak = next((r["criterion_streak"] for r in reversed(history) if "criterion_streak" in r), 0)
+    step = start_step
+    while step < config.max_steps and not reached:
+        epoch, within = divmod(step, steps_per_epoch)
+        order = np.random.default_rng([seed, epoch]).permutation(n_train)
+        idx = np.sort(order[within * batch : (within + 1) * batch])
+        loss, mse = train_step(train_set.inputs[idx], train_set.targets[idx])
+        loss = float(loss)
+        step += 1
+        if not math.isfinite(loss):
+            raise TrainingDiverged(
+                f"training diverged: loss is {loss} at step {step} (gamma={gamma}, seed={seed}); "
+                "try a lower training.learning_rate or a clip_norm"
+            )
+        row = {"step": step, "loss": loss, "train_mse": float(mse)}
+        accuracy = None
+        if step % config.eval_every == 0 or step == config.max_steps:
+            val_mse, accuracy = evaluate()
+            row["validation_mse"] = val_mse
+            row.update({f"accuracy_{k}": v for k, v in accuracy.items()})
+            streak = streak + 1 if config.met(val_mse, accuracy) else 0
+            row["criterion_streak"] = streak
+            reached = streak >= config.criterion_patience
+        row["wall_seconds"] = time.perf_counter() - t0
+        row["reached"] = reached
+        history.append(row)
+        progress(step, row["wall_seconds"], loss, accuracy, force=reached)
+        if step % config.checkpoint_every == 0 and not reached:
+            save_checkpoint(step, row["wall_seconds"])
+
+    status = "reached criterion" if reached else "stopped at max_steps without reaching criterion"
+    print(f"[{label}] {status} after {step} steps, {time.perf_counter() - t0:.1f} s", file=stream, flush=True)
+    return model, history_frame(history, validation_set.spec.draw), reached
+
+
+def history_frame(history: list[dict], trial_types) -> pd.DataFrame:
+    """The per-step history with fixed columns (validation columns NaN between evaluations)."""
+    columns = ["step", "loss", "train_mse", "validation_mse"] + [f"accuracy_{t}" for t in sorted(trial_types)]
+    frame = pd.DataFrame(history).reindex(columns=columns + ["wall_seconds", "reached"])
+    frame["step"] = frame["step"].astype(np.int64)
+    frame["reached"] = frame["reached"].fillna(False).astype(bool)
+    for c in frame.columns:
+        if c not in ("step", "reached"):
+            frame[c] = frame[c].astype(np.float64)
+    return frame
+
+
+def save_model(model, path) -> None:
+    """Save a ``.keras`` file atomically (a crash never leaves a half-written model)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tables.atomic_path(path).with_suffix(".keras")
+    model.save(tmp)
+    os.replace(tmp, path)

@@ -1,0 +1,36 @@
+"""Rule train: one network of the sweep, trained to criterion."""
+
+import shutil
+
+from tdnms import tables, task, workflow
+from tdnms import train as training
+
+
+def main(smk):
+    training.configure_tensorflow(smk.threads)
+    spec = task.TaskSpec.from_config(smk.params.task)
+    train_set = task.read_trials(smk.input.train, spec)
+    validation_set = task.read_trials(smk.input.validation, spec)
+    config = training.TrainConfig.from_config(smk.params.training)
+    seed = int(smk.wildcards.seed)
+    model, history, reached = training.train(
+        smk.params.model, config, train_set, validation_set, seed=seed, checkpoint_dir=smk.params.checkpoint_dir
+    )
+    if not reached:
+        print(
+            f"WARNING: gamma={smk.wildcards.gamma} seed={seed} did not reach the criterion in "
+            f"{config.max_steps} steps; the model is kept and its scores will show it.",
+            flush=True,
+        )
+    training.save_model(model, smk.output.model)
+    meta = tables.provenance(
+        "history",
+        config={"model": smk.params.model, "training": smk.params.training, "task": spec.to_dict()},
+        seed=seed,
+        reached_criterion=reached,
+    )
+    tables.write_frame(history, smk.output.history, meta)
+    shutil.rmtree(smk.params.checkpoint_dir, ignore_errors=True)
+
+
+workflow.run(main, snakemake)  # noqa: F821
