@@ -312,7 +312,7 @@ def rnn_layer(model: keras.Model) -> LeakyRNN:
 
 def hidden_model(model: keras.Model) -> keras.Model:
     """A model returning (hidden states, output) for analysis."""
-    return keras.Model(model.inputs, [rnn_layer(model).output, model.output])
+    return keras.Model(model.input, [rnn_layer(model).output, model.output])
 
 
 def network_parameters(model: keras.Model) -> dict:

@@ -148,7 +148,7 @@ def train(
     import keras
     import tensorflow as tf
 
-    from .model import build_network
+    from .model import build_network, rnn_layer
 
     network = _network_kwargs(network)
     gamma = network.get("gamma")
@@ -182,8 +182,13 @@ def train(
             else:
                 print(f"[{label}] ignoring checkpoint of a different run ({ckpt_state})", file=stream, flush=True)
 
+    # The private-noise stream is a pure function of (seed, step): a resumed run
+    # draws exactly the noise the uninterrupted run would have drawn.
+    noise_state = rnn_layer(model).cell.seed_generator.state
+
     @tf.function(reduce_retracing=True)
-    def train_step(x, y):
+    def train_step(x, y, step):
+        noise_state.assign(tf.cast(tf.stack([seed, step]), noise_state.dtype))
         with tf.GradientTape() as tape:
             pred = model(x, training=True)
             mse = tf.reduce_mean(tf.square(pred - y))
@@ -224,7 +229,7 @@ def train(
         epoch, within = divmod(step, steps_per_epoch)
         order = np.random.default_rng([seed, epoch]).permutation(n_train)
         idx = np.sort(order[within * batch : (within + 1) * batch])
-        loss, mse = train_step(train_set.inputs[idx], train_set.targets[idx])
+        loss, mse = train_step(train_set.inputs[idx], train_set.targets[idx], tf.constant(step, tf.int64))
         loss = float(loss)
         step += 1
         if not math.isfinite(loss):

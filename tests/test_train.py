@@ -1,0 +1,100 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tdnms import model as M
+from tdnms import score, task, train
+
+HERE = os.path.dirname(__file__)
+
+
+@pytest.fixture(scope="module")
+def data():
+    spec = task.TaskSpec()
+    return task.generate(spec, 256, seed=[0, 0]), task.generate(spec, 60, seed=[0, 1]), task.generate(spec, 90, seed=[0, 2])
+
+
+def test_small_network_reaches_criterion_on_every_trial_type(data):
+    train_set, validation_set, test_set = data
+    config = train.TrainConfig(max_steps=1500, eval_every=10, criterion_patience=2)
+    model, history, reached = train.train(
+        {"units": 32, "gamma": 0.2, "noise_std": 0.3}, config, train_set, validation_set, seed=0
+    )
+    assert reached
+    last = history.dropna(subset=["validation_mse"]).iloc[-1]
+    assert min(last[["accuracy_SL", "accuracy_LS", "accuracy_SS"]]) >= 0.98
+    # Held-out test trials, noise off.
+    summary = score.summarise(score.score_outputs(train.predict(model, test_set.inputs), test_set))
+    accuracy = dict(zip(summary["trial_type"], summary["accuracy"]))
+    assert min(accuracy[t] for t in ("SL", "LS", "SS")) >= 0.9
+    assert list(history["step"]) == list(range(1, len(history) + 1))
+    assert history["wall_seconds"].is_monotonic_increasing
+
+
+def test_same_seed_gives_identical_weights(data):
+    train_set, validation_set, _ = data
+    config = train.TrainConfig(max_steps=25, eval_every=10, criterion_accuracy=1.0, criterion_mse=1e-12)
+    runs = [
+        train.train({"units": 16, "gamma": 0.5, "noise_std": 0.3}, config, train_set, validation_set, seed=s)[0]
+        for s in (4, 4, 5)
+    ]
+    for a, b in zip(runs[0].get_weights(), runs[1].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(runs[0].get_weights()[0], runs[2].get_weights()[0])
+
+
+def test_divergence_stops_with_error_naming_gamma_seed_and_step(data):
+    train_set, validation_set, _ = data
+    broken = task.TrialSet(train_set.spec, train_set.inputs.copy(), train_set.targets, train_set.trial_types)
+    broken.inputs[:] = np.nan
+    with pytest.raises(train.TrainingDiverged, match=r"step 1 \(gamma=0.3, seed=2\)"):
+        train.train({"units": 8, "gamma": 0.3}, train.TrainConfig(max_steps=5), broken, validation_set, seed=2)
+
+
+def test_bad_training_config_names_the_field():
+    with pytest.raises(ValueError, match="training.batch_size"):
+        train.TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="training.learning_rate"):
+        train.TrainConfig(learning_rate=-1.0)
+    with pytest.raises(ValueError, match="unknown key"):
+        train.TrainConfig.from_config({"batchsize": 3})
+
+
+def _run_job(model_out, ckpt, wait_for_step=None):
+    cmd = [sys.executable, os.path.join(HERE, "train_job.py"), str(model_out), str(ckpt)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if wait_for_step is None:
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out
+        return out
+    state = ckpt / "state.json"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if state.exists() and json.loads(state.read_text())["step"] >= wait_for_step:
+            break
+        assert proc.poll() is None, proc.stdout.read()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return None
+
+
+@pytest.mark.slow
+def test_killed_training_resumes_to_identical_weights(tmp_path):
+    reference = tmp_path / "reference.keras"
+    _run_job(reference, tmp_path / "ckpt_ref")
+    resumed = tmp_path / "resumed.keras"
+    _run_job(resumed, tmp_path / "ckpt", wait_for_step=80)
+    assert not resumed.exists()
+    killed_at = json.loads((tmp_path / "ckpt" / "state.json").read_text())["step"]
+    assert 80 <= killed_at < 300
+    out = _run_job(resumed, tmp_path / "ckpt")
+    assert f"resumed from checkpoint at step {killed_at}" in out
+    for a, b in zip(M.load_model(reference).get_weights(), M.load_model(resumed).get_weights()):
+        np.testing.assert_array_equal(a, b)
