@@ -1,7 +1,7 @@
 """Rule hidden_states: noise-free hidden-state trajectories on the test trials."""
 
 from tdnms import analysis, tables, task, workflow
-from tdnms.model import load_model
+from tdnms.model import hidden_states, load_model
 from tdnms.train import configure_tensorflow
 
 
@@ -10,7 +10,7 @@ def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     test = task.read_trials(smk.input.test, spec)
     model = load_model(smk.input.model)
-    hidden, outputs = analysis.hidden_states(model, test)
+    hidden, outputs = hidden_states(model, test.inputs)
     frame = analysis.hidden_frame(hidden, outputs, test)
     meta = tables.provenance("hidden_states", config={"task": spec.to_dict()}, seed=int(smk.wildcards.seed))
     tables.write_frame(frame, smk.output.hidden, meta)

@@ -1,4 +1,4 @@
-"""Hidden-state trajectories and their principal components."""
+"""Hidden-state tables and their principal components (NumPy / scikit-learn only, no TensorFlow)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,6 @@ from .task import TrialSet
 def unit_columns(n_units: int) -> list[str]:
     width = max(3, len(str(n_units - 1)))
     return [f"h{i:0{width}d}" for i in range(n_units)]
-
-
-def hidden_states(model, trials: TrialSet, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Noise-free hidden states (n, T, units) and outputs (n, T) on ``trials``."""
-    from .model import hidden_model
-
-    probe = hidden_model(model)
-    hs, ys = [], []
-    for i in range(0, trials.n_sequences, batch_size):
-        h, y = probe(trials.inputs[i : i + batch_size], training=False)
-        hs.append(np.asarray(h))
-        ys.append(np.asarray(y)[..., 0])
-    return np.concatenate(hs), np.concatenate(ys)
 
 
 def _row_index(trials: TrialSet) -> pd.DataFrame:

@@ -315,6 +315,17 @@ def hidden_model(model: keras.Model) -> keras.Model:
     return keras.Model(model.input, [rnn_layer(model).output, model.output])
 
 
+def hidden_states(model: keras.Model, inputs: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden states (n, T, units) and outputs (n, T) for ``inputs`` (n, T, n_inputs), inference mode."""
+    probe = hidden_model(model)
+    hs, ys = [], []
+    for i in range(0, len(inputs), batch_size):
+        h, y = probe(inputs[i : i + batch_size], training=False)
+        hs.append(np.asarray(h))
+        ys.append(np.asarray(y)[..., 0])
+    return np.concatenate(hs), np.concatenate(ys)
+
+
 def network_parameters(model: keras.Model) -> dict:
     """Trained parameters as plain NumPy arrays for the analysis stages.
 

@@ -1,0 +1,204 @@
+"""The Snakemake workflow: DAG, a tiny end-to-end run, incremental reruns, lint and format."""
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+TINY = {
+    "task": {},
+    "data": {"seed": 0, "n_train": 64, "n_validation": 24, "n_test": 30},
+    "model": {"units": 16},
+    "training": {"max_steps": 400, "eval_every": 10, "criterion_patience": 2, "batch_size": 16},
+    "sweep": {"gamma": [0.2, 0.5], "seed": [0]},
+    "analysis": {"pca": {"n_components": 3}},
+}
+
+
+def snakemake(workdir, *args, check=True):
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Parse the 'Job stats' table of a Snakemake run or dry run."""
+    counts, in_table = {}, False
+    for line in output.splitlines():
+        if line.startswith("job ") and "count" in line:
+            in_table = True
+            continue
+        if in_table:
+            m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+            if m:
+                if m.group(1) == "total":
+                    break
+                counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def test_default_config_dag_has_expected_jobs(tmp_path):
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    proc = snakemake(tmp_path, "-n")
+    n_models = 3 * 2  # gammas x seeds of the default config
+    expected = {
+        "generate_data": 1,
+        "train": n_models,
+        "score": n_models,
+        "aggregate_scores": 1,
+        "hidden_states": n_models,
+        "pca": n_models,
+        "aggregate_pca": 1,
+        "plot_outputs": n_models,
+        "plot_pca": n_models,
+        "plot_sweep": 1,
+        "all": 1,
+    }
+    counts = job_counts(proc.stdout + proc.stderr)
+    for rule, n in expected.items():
+        assert counts.get(rule) == n, (rule, counts)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    write_config(workdir, TINY)
+    proc = snakemake(workdir)
+    return workdir, proc
+
+
+def declared_outputs(workdir: Path) -> list[Path]:
+    """Every file the DAG declares, listed by --summary."""
+    proc = snakemake(workdir, "--summary")
+    lines = proc.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("output_file"))
+    return [workdir / line.split("\t")[0] for line in lines[start + 1 :] if line.strip()]
+
+
+@pytest.mark.slow
+def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_run):
+    workdir, _ = tiny_run
+    outputs = declared_outputs(workdir)
+    assert len(outputs) > 30
+    for path in outputs:
+        assert path.exists(), path
+        assert path.stat().st_size > 0, path
+    for png in (workdir / "results" / "figures").rglob("*.png"):
+        assert png.stat().st_size > 10_000, png  # a real picture, not an empty canvas
+    scores = pd.read_parquet(workdir / "results/scores/all.parquet")
+    assert sorted(scores["gamma"].unique()) == [0.2, 0.5]
+    assert set(scores["trial_type"]) == {"SL", "LS", "SS", "all"}
+    for log in (workdir / "results/logs").rglob("*.log"):
+        assert "done in" in log.read_text(), log
+    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 6 + 3
+
+
+@pytest.mark.slow
+def test_second_run_does_nothing(tiny_run):
+    workdir, _ = tiny_run
+    proc = snakemake(workdir, "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_editing_one_gamma_reruns_only_what_depends_on_it(tiny_run):
+    workdir, _ = tiny_run
+    changed = {**TINY, "sweep": {"gamma": [0.2, 0.7], "seed": [0]}}
+    write_config(workdir, changed)
+    try:
+        proc = snakemake(workdir, "-n")
+    finally:
+        write_config(workdir, TINY)
+    text = proc.stdout + proc.stderr
+    counts = job_counts(text)
+    assert counts.get("train") == 1 and "gamma0.7_seed0" in text
+    assert "generate_data" not in counts
+    assert not re.search(r"models/gamma0\.2_seed0/model\.keras\s*$", text, re.M)
+    for rule in ("score", "hidden_states", "pca", "plot_outputs", "plot_pca"):
+        assert counts.get(rule) == 1, (rule, counts)
+
+
+def test_lint_reports_nothing():
+    proc = subprocess.run([SNAKEMAKE, "--lint"], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_snakefmt_check_passes():
+    snakefmt = str(Path(sys.executable).with_name("snakefmt"))
+    proc = subprocess.run([snakefmt, "--check", "."], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_every_rule_has_log_benchmark_threads_resources_and_conda_env():
+    text = "\n".join(p.read_text() for p in sorted((REPO / "rules").glob("*.smk")))
+    rules = re.split(r"^rule ", text, flags=re.M)[1:]
+    assert len(rules) >= 10
+    for body in rules:
+        name = body.split(":", 1)[0]
+        for directive in ("log:", "benchmark:", "threads:", "resources:", "conda:"):
+            assert directive in body, f"rule {name} lacks {directive}"
+        env = re.search(r'conda:\s*"\.\./(envs/[\w.]+)"', body).group(1)
+        assert (REPO / env).exists(), f"rule {name}: {env} missing"
+
+
+def _third_party_imports(path: Path, seen=None) -> set[str]:
+    """Top-level modules a script imports (lazy imports included), following tdnms modules."""
+    seen = set() if seen is None else seen
+    if path in seen:
+        return set()
+    seen.add(path)
+    mods = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative import inside tdnms
+                names = [f"tdnms.{node.module}"] if node.module else [f"tdnms.{a.name}" for a in node.names]
+            elif node.module == "tdnms":
+                names = [f"tdnms.{a.name}" for a in node.names]
+            else:
+                names = [node.module]
+        else:
+            continue
+        for name in names:
+            if name.startswith("tdnms."):
+                module = REPO / "scripts/tdnms" / f"{name.split('.')[1]}.py"
+                if module.exists():
+                    mods |= _third_party_imports(module, seen)
+            elif name != "tdnms":
+                mods.add(name.split(".")[0])
+    return mods
+
+
+PACKAGE_OF = {"sklearn": "scikit-learn", "yaml": "pyyaml", "tensorflow": "tensorflow-cpu"}
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
+
+
+def test_each_env_names_every_third_party_package_its_script_imports():
+    text = "\n".join(p.read_text() for p in sorted((REPO / "rules").glob("*.smk")))
+    for body in re.split(r"^rule ", text, flags=re.M)[1:]:
+        env = yaml.safe_load((REPO / re.search(r'conda:\s*"\.\./(envs/[\w.]+)"', body).group(1)).read_text())
+        names = set()
+        for dep in env["dependencies"]:
+            items = dep["pip"] if isinstance(dep, dict) else [dep]
+            names |= {re.split(r"[=<>!]", item)[0].strip().lower() for item in items}
+        script = REPO / "scripts" / re.search(r'script:\s*"\.\./scripts/([\w.]+)"', body).group(1)
+        for mod in _third_party_imports(script) - STDLIB:
+            package = PACKAGE_OF.get(mod, mod).lower()
+            assert package in names, f"{script.name} imports {mod} but its env lacks {package}"
