@@ -8,13 +8,15 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
-from tdnms.task import TaskSpec  # noqa: E402
+from tdnms.config import ConfigError, check_config  # noqa: E402
 
-validate(config, "../schemas/config.schema.yaml")
+# Our own check first: it names every bad field and what is allowed, before any job.
 try:
-    TASK = TaskSpec.from_config(config["task"])
-except ValueError as err:
-    raise WorkflowError(f"invalid configuration: {err}") from None
+    check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
+# Then Snakemake's, which also fills in the schema defaults.
+validate(config, "../schemas/config.schema.yaml")
 
 
 wildcard_constraints:
@@ -31,10 +33,6 @@ def gamma_label(gamma):
 
 GAMMAS = [gamma_label(g) for g in config["sweep"]["gamma"]]
 SEEDS = [int(s) for s in config["sweep"]["seed"]]
-if len(set(GAMMAS)) != len(GAMMAS):
-    raise WorkflowError(
-        f"invalid configuration: sweep.gamma has duplicate values {GAMMAS}"
-    )
 DATA_SEED = int(config["data"]["seed"])
 
 
