@@ -22,13 +22,13 @@ def main(smk):
             f"{config.max_steps} steps; the model is kept and its scores will show it.",
             flush=True,
         )
-    training.save_model(model, smk.output.model)
     meta = tables.provenance(
         "history",
         config={"model": smk.params.model, "training": smk.params.training, "task": spec.to_dict()},
         seed=seed,
         reached_criterion=reached,
     )
+    training.save_model(model, smk.output.model, meta)
     tables.write_frame(history, smk.output.history, meta)
     shutil.rmtree(smk.params.checkpoint_dir, ignore_errors=True)
 

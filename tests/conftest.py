@@ -7,6 +7,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests"))
 
 
 @pytest.fixture(scope="session")
@@ -14,9 +15,20 @@ def repo() -> Path:
     return REPO
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _tensorflow_threads():
+@pytest.fixture(scope="session")
+def tensorflow_threads():
     # Tests share two cores; one TF pool per process, set before any op runs.
     from tdnms.train import configure_tensorflow
 
     configure_tensorflow(threads=2)
+
+
+@pytest.fixture(scope="session")
+def tiny_workflow(tmp_path_factory):
+    """A complete run of the workflow on the tiny config (shared; copy it before changing it)."""
+    from workflow_helpers import TINY, snakemake, write_config
+
+    workdir = tmp_path_factory.mktemp("tiny")
+    write_config(workdir, TINY)
+    proc = snakemake(workdir)
+    return workdir, proc

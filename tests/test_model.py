@@ -5,6 +5,8 @@ import tensorflow as tf
 
 from tdnms import model as M
 
+pytestmark = pytest.mark.usefixtures("tensorflow_threads")
+
 
 def numpy_step(x, h, p, gamma, xi=0.0):
     return (1 - gamma) * h + gamma * np.tanh(x @ p["W_in"] + h @ p["W_rec"] + p["b"] + xi)

@@ -11,6 +11,8 @@ import pytest
 from tdnms import model as M
 from tdnms import score, task, train
 
+pytestmark = pytest.mark.usefixtures("tensorflow_threads")
+
 HERE = os.path.dirname(__file__)
 
 

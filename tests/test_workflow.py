@@ -11,45 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-
-TINY = {
-    "task": {},
-    "data": {"seed": 0, "n_train": 64, "n_validation": 24, "n_test": 30},
-    "model": {"units": 16},
-    "training": {"max_steps": 400, "eval_every": 10, "criterion_patience": 2, "batch_size": 16},
-    "sweep": {"gamma": [0.2, 0.5], "seed": [0]},
-    "analysis": {"pca": {"n_components": 3}},
-}
-
-
-def snakemake(workdir, *args, check=True):
-    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
-    return proc
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """Parse the 'Job stats' table of a Snakemake run or dry run."""
-    counts, in_table = {}, False
-    for line in output.splitlines():
-        if line.startswith("job ") and "count" in line:
-            in_table = True
-            continue
-        if in_table:
-            m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-            if m:
-                if m.group(1) == "total":
-                    break
-                counts[m.group(1)] = int(m.group(2))
-    return counts
-
-
-def write_config(workdir: Path, config: dict) -> None:
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+from workflow_helpers import REPO, SNAKEMAKE, TINY, job_counts, snakemake, write_config
 
 
 def test_default_config_dag_has_expected_jobs(tmp_path):
@@ -74,14 +36,6 @@ def test_default_config_dag_has_expected_jobs(tmp_path):
         assert counts.get(rule) == n, (rule, counts)
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny")
-    write_config(workdir, TINY)
-    proc = snakemake(workdir)
-    return workdir, proc
-
-
 def declared_outputs(workdir: Path) -> list[Path]:
     """Every file the DAG declares, listed by --summary."""
     proc = snakemake(workdir, "--summary")
@@ -91,8 +45,8 @@ def declared_outputs(workdir: Path) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_run):
-    workdir, _ = tiny_run
+def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_workflow):
+    workdir, _ = tiny_workflow
     outputs = declared_outputs(workdir)
     assert len(outputs) > 30
     for path in outputs:
@@ -109,15 +63,15 @@ def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_run):
 
 
 @pytest.mark.slow
-def test_second_run_does_nothing(tiny_run):
-    workdir, _ = tiny_run
+def test_second_run_does_nothing(tiny_workflow):
+    workdir, _ = tiny_workflow
     proc = snakemake(workdir, "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
 @pytest.mark.slow
-def test_editing_one_gamma_reruns_only_what_depends_on_it(tiny_run):
-    workdir, _ = tiny_run
+def test_editing_one_gamma_reruns_only_what_depends_on_it(tiny_workflow):
+    workdir, _ = tiny_workflow
     changed = {**TINY, "sweep": {"gamma": [0.2, 0.7], "seed": [0]}}
     write_config(workdir, changed)
     try:

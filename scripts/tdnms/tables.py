@@ -26,28 +26,36 @@ class DataFileError(ValueError):
     """A data file is missing, unreadable, or does not match what the caller expects."""
 
 
-def library_versions() -> dict[str, str]:
-    """Versions that determine numerical results (imported lazily: TF is slow to import)."""
+def _distribution_version(*names: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in names:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return None
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions that determine numerical results.
+
+    Read from the installed distributions, so recording TensorFlow's version
+    does not cost a TensorFlow import in light stages.
+    """
     import numpy
     import pyarrow
 
     from . import __version__
 
-    versions = {
+    return {
         "tdnms": __version__,
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "pyarrow": pyarrow.__version__,
+        "tensorflow": _distribution_version("tensorflow-cpu", "tensorflow"),
+        "keras": _distribution_version("keras"),
     }
-    import sys
-
-    # Only report TensorFlow/Keras when the producing process actually used them,
-    # so light stages (data generation) do not pay TF's import time.
-    if "tensorflow" in sys.modules:
-        versions["tensorflow"] = sys.modules["tensorflow"].__version__
-    if "keras" in sys.modules:
-        versions["keras"] = sys.modules["keras"].__version__
-    return versions
 
 
 def config_hash(section: Any) -> str:

@@ -270,10 +270,20 @@ def history_frame(history: list[dict], trial_types) -> pd.DataFrame:
     return frame
 
 
-def save_model(model, path) -> None:
-    """Save a ``.keras`` file atomically (a crash never leaves a half-written model)."""
+def save_model(model, path, meta: dict | None = None) -> None:
+    """Save a ``.keras`` file atomically (a crash never leaves a half-written model).
+
+    ``meta`` (provenance) is stored as an extra archive entry that Keras ignores.
+    """
+    import zipfile
+
+    from .provenance import KERAS_ENTRY
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = tables.atomic_path(path).with_suffix(".keras")
     model.save(tmp)
+    if meta is not None:
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(KERAS_ENTRY, json.dumps(meta, sort_keys=True, default=str))
     os.replace(tmp, path)

@@ -1,0 +1,48 @@
+"""Running the workflow from tests: a tiny config and a Snakemake CLI wrapper."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+TINY = {
+    "task": {},
+    "data": {"seed": 0, "n_train": 64, "n_validation": 24, "n_test": 30},
+    "model": {"units": 16},
+    "training": {"max_steps": 400, "eval_every": 10, "criterion_patience": 2, "batch_size": 16},
+    "sweep": {"gamma": [0.2, 0.5], "seed": [0]},
+    "analysis": {"pca": {"n_components": 3}},
+}
+
+
+def snakemake(workdir, *args, check=True):
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Parse the 'Job stats' table of a Snakemake run or dry run."""
+    counts, in_table = {}, False
+    for line in output.splitlines():
+        if line.startswith("job ") and "count" in line:
+            in_table = True
+            continue
+        if in_table:
+            m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+            if m:
+                if m.group(1) == "total":
+                    break
+                counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
