@@ -20,6 +20,7 @@ include: "rules/train.smk"
 include: "rules/score.smk"
 include: "rules/pca.smk"
 include: "rules/figures.smk"
+include: "rules/fixed_points.smk"
 
 
 rule all:

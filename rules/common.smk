@@ -73,6 +73,8 @@ def all_targets():
     ]
     targets += sweep("results/figures/models/gamma{gamma}_seed{seed}/outputs.png")
     targets += sweep("results/figures/models/gamma{gamma}_seed{seed}/pca.png")
+    targets += sweep("results/figures/models/gamma{gamma}_seed{seed}/fixed_points.png")
+    targets += ["results/fixed_points/all.parquet"]
     for name in ("training_curves", "accuracy_vs_gamma", "summary"):
         targets += [f"results/figures/{name}.{fmt}" for fmt in FIGURE_FORMATS]
     return targets

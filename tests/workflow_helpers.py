@@ -16,7 +16,7 @@ TINY = {
     "model": {"units": 16},
     "training": {"max_steps": 400, "eval_every": 10, "criterion_patience": 2, "batch_size": 16},
     "sweep": {"gamma": [0.2, 0.5], "seed": [0]},
-    "analysis": {"pca": {"n_components": 3}},
+    "analysis": {"pca": {"n_components": 3}, "fixed_points": {"n_initial_states": 256}},
 }
 
 

@@ -209,3 +209,106 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float):
     ax.legend(loc="best")
     fig.tight_layout()
     return fig
+
+
+CONDITION_MARKERS = ["o", "s", "^", "D", "v", "P"]
+KIND_STYLE = {
+    "stable": {"filled": True, "color": "k"},
+    "saddle": {"filled": False, "color": "tab:red"},
+    "unstable": {"filled": False, "color": "tab:purple"},
+    "slow": {"filled": False, "color": "0.5"},
+}
+
+
+def fixed_points_on_pca(points, eigen, projections, explained, components, spec: TaskSpec):
+    """PCA trajectories with the fixed points of each input condition projected on top.
+
+    Stable points filled, saddles and unstable points open, slow points small
+    grey crosses; unstable modes drawn as short lines through their point.
+    """
+    from matplotlib.lines import Line2D
+
+    from .analysis import projector
+    from .fixed_points import mode_segments
+
+    project = projector(components)
+    conditions = list(dict.fromkeys(points["condition"]))
+    marker = {c: CONDITION_MARKERS[i % len(CONDITION_MARKERS)] for i, c in enumerate(conditions)}
+    pc = project(np.vstack(points["state"].to_numpy())) if len(points) else np.zeros((0, 3))
+    segments = mode_segments(points, eigen, scale=0.15) if len(points) else None
+    seg_start = project(np.vstack(segments["start"].to_numpy())) if segments is not None and len(segments) else None
+    seg_end = project(np.vstack(segments["end"].to_numpy())) if seg_start is not None else None
+
+    def overlay(ax, pair):
+        a, b = pair
+        if seg_start is not None:
+            for s, e in zip(seg_start, seg_end):
+                ax.plot([s[a], e[a]], [s[b], e[b]], color="tab:red", lw=1.2, zorder=4)
+        for i, row in enumerate(points.itertuples()):
+            style = KIND_STYLE.get(row.kind, KIND_STYLE["slow"])
+            if row.kind == "slow":
+                ax.plot(pc[i, a], pc[i, b], "x", color=style["color"], ms=4, zorder=5)
+                continue
+            ax.plot(
+                pc[i, a],
+                pc[i, b],
+                marker[row.condition],
+                ms=7,
+                mec=style["color"],
+                mfc=style["color"] if style["filled"] else "white",
+                mew=1.4,
+                zorder=5,
+            )
+
+    fig = pca_trajectories(projections, explained, spec, overlay=overlay)
+    handles = [Line2D([], [], ls="", marker=marker[c], color="k", mfc="white", label=c) for c in conditions]
+    handles += [
+        Line2D([], [], ls="", marker="o", color="k", label="stable"),
+        Line2D([], [], ls="", marker="o", mec="tab:red", mfc="white", label="saddle (unstable modes: lines)"),
+        Line2D([], [], ls="", marker="x", color="0.5", label="slow point"),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.08), fontsize=8)
+    return fig
+
+
+def eigenvalue_spectra(points, eigen):
+    """Eigenvalues of the Jacobian at every fixed point, one panel per condition, unit circle drawn."""
+    conditions = list(dict.fromkeys(points["condition"])) or ["(none)"]
+    fig, axes = plt.subplots(1, len(conditions), figsize=(3.3 * len(conditions), 3.4), squeeze=False)
+    theta = np.linspace(0, 2 * np.pi, 400)
+    kind_of = dict(zip(points["point_id"], points["kind"]))
+    for ax, condition in zip(axes[0], conditions):
+        ax.plot(np.cos(theta), np.sin(theta), color="0.4", lw=0.8, ls="--")
+        sub = eigen[eigen["condition"] == condition]
+        for kind, style in KIND_STYLE.items():
+            rows = sub[sub["point_id"].map(kind_of) == kind]
+            if len(rows):
+                ax.scatter(rows["real"], rows["imag"], s=6, color=style["color"], alpha=0.6, label=kind)
+        n = int((points["condition"] == condition).sum())
+        ax.set_title(f"{condition} ({n} points)")
+        ax.set_xlabel("Re λ")
+        ax.set_aspect("equal", adjustable="datalim")
+    axes[0, 0].set_ylabel("Im λ")
+    axes[0, -1].legend(loc="upper right", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def fixed_points_vs_gamma(counts: pd.DataFrame):
+    """Number of points of each kind against gamma, one panel per condition; seeds as points."""
+    conditions = list(dict.fromkeys(counts["condition"]))
+    gammas = sorted(counts["gamma"].unique())
+    fig, axes = plt.subplots(1, len(conditions), figsize=(3.3 * len(conditions), 3.2), sharey=True, squeeze=False)
+    for ax, condition in zip(axes[0], conditions):
+        sub = counts[counts["condition"] == condition]
+        for kind, style in KIND_STYLE.items():
+            rows = sub[sub["kind"] == kind]
+            ax.scatter(rows["gamma"], rows["count"], s=12, color=style["color"], alpha=0.6)
+            mean = rows.groupby("gamma")["count"].mean()
+            ax.plot(mean.index, mean.values, color=style["color"], lw=1.2, label=kind)
+        ax.set_title(condition)
+        _gamma_axis(ax, gammas)
+    axes[0, 0].set_ylabel("number of points")
+    axes[0, -1].legend(loc="best", fontsize=7)
+    fig.tight_layout()
+    return fig
