@@ -237,6 +237,11 @@ def main(argv=None):
     ap.add_argument(
         "--input", default=None, help="constant input, comma-separated (default 0.5,-0.3 synthetic; zeros for a model)"
     )
+    ap.add_argument(
+        "--hidden",
+        help="a workflow hidden-state table (results/dynamics/.../hidden.parquet): sample the initial states "
+        "from it exactly as the fixed_points rule does (trajectory states + 0.02 jitter)",
+    )
     ap.add_argument("--gain", type=float, default=1.5, help="synthetic W_rec gain (default 1.5)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--adam-iters", type=int, default=5000, help="baseline max_iters (toolbox default 5000)")
@@ -256,11 +261,18 @@ def main(argv=None):
         u = np.array([float(v) for v in args.input.split(",")])
     else:
         u = np.zeros(n_inputs) if args.model else np.array([0.5, -0.3])[:n_inputs]
-    h0 = trajectory_states(net, u, args.n_init, seed=args.seed + 1)
+    if args.hidden:
+        from tdnms import dynamics, tables
+
+        hidden = tables.read_table(args.hidden, kind="hidden_states")[0].to_pandas()
+        h0 = dynamics.sample_initial_states(hidden, args.n_init, 0.02, args.seed)
+    else:
+        h0 = trajectory_states(net, u, args.n_init, seed=args.seed + 1)
     q0 = fp.speed(net["W_in"], net["W_rec"], net["b"], float(net["gamma"]), h0, u)
     print(f"network : {source}; {n_units} units, {n_inputs} inputs, gamma {float(net['gamma'])}")
     print(f"input   : {u.tolist()}")
-    print(f"states  : {args.n_init} from noisy trajectories; initial q median {np.median(q0):.2e}, max {q0.max():.2e}")
+    origin = "the task trajectories" if args.hidden else "noisy trajectories"
+    print(f"states  : {args.n_init} from {origin}; initial q median {np.median(q0):.2e}, max {q0.max():.2e}")
 
     dtype = np.float32 if args.adam_float32 else np.float64
     with threadpool_limits(limits=1):
