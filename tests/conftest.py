@@ -23,12 +23,23 @@ def tensorflow_threads():
     configure_tensorflow(threads=2)
 
 
+_tiny_failure: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def tiny_workflow(tmp_path_factory):
     """A complete run of the workflow on the tiny config (shared; copy it before changing it)."""
     from workflow_helpers import TINY, snakemake, write_config
 
+    # pytest retries a failed session fixture for every test that asks for it;
+    # a failed workflow run would then be repeated many times over.
+    if _tiny_failure:
+        pytest.fail(f"the tiny workflow run failed earlier:\n{_tiny_failure[0]}")
     workdir = tmp_path_factory.mktemp("tiny")
     write_config(workdir, TINY)
-    proc = snakemake(workdir)
+    try:
+        proc = snakemake(workdir)
+    except AssertionError as err:
+        _tiny_failure.append(str(err))
+        raise
     return workdir, proc
