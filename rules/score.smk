@@ -29,11 +29,7 @@ rule aggregate_scores:
         summaries=sweep("results/scores/gamma{gamma}_seed{seed}/summary.parquet"),
         histories=sweep("results/models/gamma{gamma}_seed{seed}/history.parquet"),
     output:
-        table=report(
-            "results/scores/all.parquet",
-            category="Scores",
-            caption="../report/scores.rst",
-        ),
+        table="results/scores/all.parquet",
     log:
         log_path("aggregate_scores", "all"),
     benchmark:
