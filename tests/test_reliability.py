@@ -29,6 +29,9 @@ def tiny_copy(tiny_workflow, tmp_path):
     return target
 
 
+SCORE = "results/scores/gamma0.2_seed0/summary.json"  # one consumer of the test data: one job to rerun
+
+
 def score_outputs(workdir, gamma="0.2"):
     base = workdir / f"results/scores/gamma{gamma}_seed0"
     return [base / "trials.parquet", base / "summary.parquet", base / "summary.json"]
@@ -39,7 +42,7 @@ def test_corrupt_input_stops_the_consumer_naming_the_file_and_a_rerun_recovers(t
     before = pd.read_parquet(score_outputs(tiny_copy)[1])
     good = data.read_bytes()
     data.write_bytes(good[:1000])  # truncated
-    proc = snakemake(tiny_copy, "--keep-going", check=False)
+    proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
     log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
     assert "test.parquet: not a readable Parquet file" in log
@@ -47,7 +50,7 @@ def test_corrupt_input_stops_the_consumer_naming_the_file_and_a_rerun_recovers(t
         assert not path.exists(), f"{path} left behind by a failed job"
     # Once the data is good again, a plain rerun regenerates the missing outputs, same numbers.
     data.write_bytes(good)
-    snakemake(tiny_copy)
+    snakemake(tiny_copy, SCORE)
     pd.testing.assert_frame_equal(pd.read_parquet(score_outputs(tiny_copy)[1]), before)
 
 
@@ -55,7 +58,7 @@ def test_data_from_another_task_spec_is_rejected_naming_the_file(tiny_copy):
     data = tiny_copy / "results/data/seed0/test.parquet"
     other = task.TaskSpec.from_config({"input_noise_std": 0.5})
     task.write_trials(task.generate(other, 30, seed=[0, 2]), data, split="test")
-    proc = snakemake(tiny_copy, "--keep-going", check=False)
+    proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
     log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
     assert re.search(r"test\.parquet: generated from a different task spec .*input_noise_std", log)
@@ -67,7 +70,7 @@ def test_missing_column_is_rejected_naming_file_and_column(tiny_copy):
     data = tiny_copy / "results/data/seed0/test.parquet"
     table = pq.read_table(data)
     pq.write_table(table.drop_columns(["target"]).replace_schema_metadata(table.schema.metadata), data)
-    proc = snakemake(tiny_copy, "--keep-going", check=False)
+    proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
     log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
     assert "test.parquet: missing column 'target'" in log
@@ -77,7 +80,7 @@ LONG = {
     **TINY,
     "sweep": {"gamma": [0.2], "seed": [0]},
     "training": {
-        "max_steps": 300,
+        "max_steps": 200,
         "eval_every": 50,
         "checkpoint_every": 40,
         "batch_size": 16,

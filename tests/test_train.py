@@ -1,10 +1,3 @@
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-
 import numpy as np
 import pytest
 
@@ -12,8 +5,6 @@ from tdnms import model as M
 from tdnms import score, task, train
 
 pytestmark = pytest.mark.usefixtures("tensorflow_threads")
-
-HERE = os.path.dirname(__file__)
 
 
 @pytest.fixture(scope="module")
@@ -66,37 +57,3 @@ def test_bad_training_config_names_the_field():
         train.TrainConfig(learning_rate=-1.0)
     with pytest.raises(ValueError, match="unknown key"):
         train.TrainConfig.from_config({"batchsize": 3})
-
-
-def _run_job(model_out, ckpt, wait_for_step=None):
-    cmd = [sys.executable, os.path.join(HERE, "train_job.py"), str(model_out), str(ckpt)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if wait_for_step is None:
-        out, _ = proc.communicate(timeout=300)
-        assert proc.returncode == 0, out
-        return out
-    state = ckpt / "state.json"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if state.exists() and json.loads(state.read_text())["step"] >= wait_for_step:
-            break
-        assert proc.poll() is None, proc.stdout.read()
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    return None
-
-
-@pytest.mark.slow
-def test_killed_training_resumes_to_identical_weights(tmp_path):
-    reference = tmp_path / "reference.keras"
-    _run_job(reference, tmp_path / "ckpt_ref")
-    resumed = tmp_path / "resumed.keras"
-    _run_job(resumed, tmp_path / "ckpt", wait_for_step=80)
-    assert not resumed.exists()
-    killed_at = json.loads((tmp_path / "ckpt" / "state.json").read_text())["step"]
-    assert 80 <= killed_at < 300
-    out = _run_job(resumed, tmp_path / "ckpt")
-    assert f"resumed from checkpoint at step {killed_at}" in out
-    for a, b in zip(M.load_model(reference).get_weights(), M.load_model(resumed).get_weights()):
-        np.testing.assert_array_equal(a, b)
