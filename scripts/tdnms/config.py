@@ -29,6 +29,8 @@ def _allowed(error) -> str:
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and "properties" in schema:
         return "allowed keys: " + ", ".join(sorted(schema["properties"]))
+    if error.validator == "required":
+        return "required keys: " + ", ".join(schema["required"])
     bits = []
     if "description" in schema:
         bits.append(schema["description"])
