@@ -3,7 +3,8 @@
 rule plot_outputs:
     """Network output on example test trials of each type, cue epochs shaded."""
     input:
-        model="results/models/gamma{gamma}_seed{seed}/model.keras",
+        # The noise-free outputs are already in the hidden-state table: no second network run.
+        hidden="results/dynamics/gamma{gamma}_seed{seed}/hidden.parquet",
         test=data_file("test"),
     output:
         png=report(
@@ -18,10 +19,10 @@ rule plot_outputs:
     benchmark:
         benchmark_path("plot_outputs")
     conda:
-        "../envs/tensorflow.yaml"
+        "../envs/plot.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=10,
     script:
         "../scripts/plot_outputs.py"
