@@ -152,3 +152,68 @@ def test_generic_backend_path_runs_through_keras_rnn(inputs):
     net = random_network(fused=False)
     assert isinstance(M.rnn_layer(net).rnn, keras.layers.RNN)
     assert np.asarray(net(inputs)).shape == (4, 30, 1)
+
+
+def numpy_training_loss(x, y, xi, p, gamma, weight_l2=1e-3, activity_l2=1e-3):
+    """MSE plus the documented penalties, batch-major, float64."""
+    h = np.zeros((x.shape[0], p["W_rec"].shape[0]))
+    hs = []
+    for t in range(x.shape[1]):
+        h = numpy_step(x[:, t], h, p, gamma, xi[:, t])
+        hs.append(h)
+    hs = np.stack(hs, axis=1)
+    out = hs @ p["W_out"] + p["b_out"]
+    mse = np.mean((out - y) ** 2)
+    weights = sum(np.sum(p[k] ** 2) for k in ("W_in", "W_rec", "W_out"))
+    # Activity penalties: mean over (trial, step) of the sum over units, divided by the batch size (as Keras does).
+    activity = (np.mean(np.sum(hs**2, -1)) + np.mean(np.sum(out**2, -1))) / x.shape[0]
+    return mse + weight_l2 * weights + activity_l2 * activity, mse
+
+
+@pytest.mark.parametrize("noise_std", [0.0, 0.4])
+def test_training_loss_equals_the_equation_with_the_given_noise(inputs, noise_std):
+    net = random_network(noise_std=noise_std)
+    target = np.random.default_rng(2).normal(size=(4, 30, 1)).astype("float32")
+    noise = np.random.default_rng(3).standard_normal((30, 4, 12)).astype("float32")  # time-major
+    loss, mse = M.training_loss(net, inputs.transpose(1, 0, 2), target.transpose(1, 0, 2), noise)
+    p = {k: np.asarray(v, np.float64) for k, v in M.network_parameters(net).items() if k not in ("gamma", "noise_std")}
+    xi = noise_std * noise.transpose(1, 0, 2).astype(np.float64)
+    want_loss, want_mse = numpy_training_loss(inputs.astype(np.float64), target, xi, p, 0.3)
+    assert float(mse) == pytest.approx(want_mse, rel=1e-4)
+    assert float(loss) == pytest.approx(want_loss, rel=1e-4)
+
+
+def test_training_loss_matches_keras_losses_and_gradients_without_noise(inputs):
+    fast, generic = random_network(noise_std=0.3), random_network(noise_std=0.3, fused=False)
+    generic.set_weights(fast.get_weights())
+    target = np.random.default_rng(2).normal(size=(4, 30, 1)).astype("float32")
+    with tf.GradientTape() as tape:
+        loss, _ = M.training_loss(fast, inputs.transpose(1, 0, 2), target.transpose(1, 0, 2), None)
+    fast_grads = tape.gradient(loss, fast.trainable_variables)
+    with tf.GradientTape() as tape:
+        out = generic(inputs, training=False)  # noise off: the same function
+        keras_loss = tf.reduce_mean(tf.square(out - target)) + tf.add_n(generic.losses)
+    keras_grads = tape.gradient(keras_loss, generic.trainable_variables)
+    assert float(loss) == pytest.approx(float(keras_loss), rel=1e-5)
+    for a, b in zip(fast_grads, keras_grads):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=2e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("unroll", [1, 3, 5, 7])
+def test_fused_scan_unrolling_changes_nothing(unroll):
+    rng = np.random.default_rng(0)
+    drive = tf.constant(rng.normal(size=(30, 4, 6)).astype("float32"))  # 7 does not divide 30: step by step
+    w = tf.constant(rng.normal(0, 0.5, size=(6, 6)).astype("float32"))
+    h0 = tf.constant(rng.normal(size=(4, 6)).astype("float32"))
+    weights = tf.constant(rng.normal(size=(30, 4, 6)).astype("float32"))
+    results = []
+    for k in (1, unroll):
+        with tf.GradientTape() as tape:
+            tape.watch([drive, w, h0])
+            hs = M._fused_leaky_scan(drive, w, h0, 0.3, unroll=k)
+            loss = tf.reduce_sum(weights * hs)
+        results.append([hs, *tape.gradient(loss, [drive, w, h0])])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    assert M._unroll_factor(200) == 5 and M._unroll_factor(30) == 5 and M._unroll_factor(7) == 1
+    assert M._unroll_factor(None) == 1

@@ -57,3 +57,20 @@ def test_bad_training_config_names_the_field():
         train.TrainConfig(learning_rate=-1.0)
     with pytest.raises(ValueError, match="unknown key"):
         train.TrainConfig.from_config({"batchsize": 3})
+
+
+def test_noise_stream_is_a_pure_function_of_seed_and_step():
+    stream = train.NoiseStream(seed=3, shape=(20, 4, 8))
+    in_order = [stream(s) for s in range(4)]
+    jumped = train.NoiseStream(seed=3, shape=(20, 4, 8))
+    assert np.array_equal(jumped(2), in_order[2])  # a resumed run draws what the uninterrupted one drew
+    assert np.array_equal(jumped(0), in_order[0])  # out of order: drawn afresh, same values
+    assert not np.array_equal(in_order[0], in_order[1])
+    assert not np.array_equal(in_order[0], train.NoiseStream(seed=4, shape=(20, 4, 8))(0))
+    assert in_order[0].dtype == np.float32 and in_order[0].shape == (20, 4, 8)
+    pooled = np.concatenate([n.ravel() for n in in_order])
+    assert abs(pooled.mean()) < 0.05 and pooled.std() == pytest.approx(1.0, abs=0.05)
+    # The noise and batch-order streams of a seed are distinct.
+    assert not np.array_equal(
+        train.step_rng(3, train.PRIVATE_NOISE, 0).random(5), train.step_rng(3, train.BATCH_ORDER, 0).random(5)
+    )
