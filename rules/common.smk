@@ -9,6 +9,7 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from tdnms.config import ConfigError, check_config  # noqa: E402
+from tdnms.workflow import library_fingerprint  # noqa: E402
 
 # Our own check first: it names every bad field and what is allowed, before any job.
 try:
@@ -48,6 +49,16 @@ def sweep(pattern):
 def model_section(wildcards):
     """The model config for one sweep point: the shared section plus its gamma."""
     return {**config["model"], "gamma": float(wildcards.gamma)}
+
+
+def library_code(script):
+    """Fingerprint of the library code ``scripts/<script>.py`` runs, passed as a param.
+
+    Snakemake reruns a job when its script changes but not when the library
+    modules the script imports do; as a param, an edit there reruns exactly the
+    jobs whose code changed.
+    """
+    return library_fingerprint(Path(workflow.basedir) / "scripts" / f"{script}.py")
 
 
 def log_path(rule_name, name="{gamma}_{seed}"):

@@ -15,6 +15,7 @@ rule generate_data:
         mem_mb=1000,
         runtime=10,
     params:
+        library=library_code("generate_data"),
         task=config["task"],
         data=config["data"],
     script:

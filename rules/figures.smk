@@ -24,6 +24,8 @@ rule plot_outputs:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        library=library_code("plot_outputs"),
     script:
         "../scripts/plot_outputs.py"
 
@@ -52,6 +54,7 @@ rule plot_pca:
         mem_mb=1000,
         runtime=10,
     params:
+        library=library_code("plot_pca"),
         task=config["task"],
     script:
         "../scripts/plot_pca.py"
@@ -93,6 +96,7 @@ rule plot_sweep:
         mem_mb=1000,
         runtime=10,
     params:
+        library=library_code("plot_sweep"),
         gammas=GAMMAS,
         seeds=SEEDS,
         criterion=config["training"].get("criterion_accuracy", 0.98),

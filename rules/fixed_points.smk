@@ -17,6 +17,7 @@ rule fixed_points:
         mem_mb=3000,
         runtime=30,
     params:
+        library=library_code("fixed_points"),
         options=config["analysis"]["fixed_points"],
     script:
         "../scripts/fixed_points.py"
@@ -56,6 +57,7 @@ rule plot_fixed_points:
         mem_mb=1000,
         runtime=10,
     params:
+        library=library_code("plot_fixed_points"),
         task=config["task"],
     script:
         "../scripts/plot_fixed_points.py"
@@ -84,6 +86,7 @@ rule aggregate_fixed_points:
         mem_mb=1000,
         runtime=10,
     params:
+        library=library_code("aggregate_fixed_points"),
         gammas=GAMMAS,
         seeds=SEEDS,
     script:

@@ -16,6 +16,7 @@ rule hidden_states:
         mem_mb=2000,
         runtime=20,
     params:
+        library=library_code("hidden_states"),
         task=config["task"],
     script:
         "../scripts/hidden_states.py"
@@ -40,6 +41,7 @@ rule pca:
         mem_mb=2000,
         runtime=10,
     params:
+        library=library_code("pca"),
         pca=config["analysis"]["pca"],
     script:
         "../scripts/pca.py"
@@ -62,6 +64,7 @@ rule aggregate_pca:
         mem_mb=1000,
         runtime=10,
     params:
+        library=library_code("aggregate_pca"),
         gammas=GAMMAS,
         seeds=SEEDS,
     script:

@@ -18,6 +18,7 @@ rule score:
         mem_mb=2000,
         runtime=20,
     params:
+        library=library_code("score"),
         task=config["task"],
     script:
         "../scripts/score.py"
@@ -41,6 +42,7 @@ rule aggregate_scores:
         mem_mb=1000,
         runtime=10,
     params:
+        library=library_code("aggregate_scores"),
         gammas=GAMMAS,
         seeds=SEEDS,
     script:

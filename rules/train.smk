@@ -17,6 +17,7 @@ rule train:
         mem_mb=3000,
         runtime=120,
     params:
+        library=library_code("train"),
         model=model_section,
         training=config["training"],
         task=config["task"],

@@ -159,3 +159,31 @@ def test_each_env_names_every_third_party_package_its_script_imports():
         for mod in _third_party_imports(script) - STDLIB:
             package = PACKAGE_OF.get(mod, mod).lower()
             assert package in names, f"{script.name} imports {mod} but its env lacks {package}"
+
+
+def test_library_fingerprint_follows_imports_and_only_them(tmp_path):
+    sys.path.insert(0, str(REPO / "scripts"))
+    from tdnms.workflow import library_fingerprint
+
+    pkg = tmp_path / "tdnms"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from . import b\n")
+    (pkg / "b.py").write_text("def f():\n    from .c import g  # lazy\n")
+    (pkg / "c.py").write_text("X = 1\n")
+    (pkg / "unrelated.py").write_text("Y = 1\n")
+    script = tmp_path / "step.py"
+    script.write_text("from tdnms import a\n")
+    before = library_fingerprint(script)
+    (pkg / "unrelated.py").write_text("Y = 2\n")
+    assert library_fingerprint(script) == before
+    (pkg / "c.py").write_text("X = 2\n")  # two imports away, lazily
+    assert library_fingerprint(script) != before
+
+
+def test_every_rule_passes_the_fingerprint_of_its_own_library_code():
+    text = "\n".join(p.read_text() for p in sorted((REPO / "rules").glob("*.smk")))
+    for body in re.split(r"^rule ", text, flags=re.M)[1:]:
+        script = re.search(r'script:\s*"\.\./scripts/(\w+)\.py"', body)
+        if script:
+            assert f'library=library_code("{script.group(1)}")' in body, body.split(":", 1)[0]

@@ -59,3 +59,57 @@ def run(main, smk) -> None:
             sys.stderr.flush()
             raise
         print(f"done in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def _library_imports(tree, package: str, current: str | None) -> set[str]:
+    """Modules of ``package`` that one module's syntax tree imports (anywhere, lazy imports too)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == package and len(parts) > 1:
+                    found.add(parts[1])
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and node.module.split(".")[0] == package:
+                parts = node.module.split(".")
+            elif node.level == 1 and current is not None:  # relative import inside the package
+                parts = [package] + (node.module.split(".") if node.module else [])
+            else:
+                continue
+            if len(parts) > 1:
+                found.add(parts[1])
+            else:  # "from tdnms import a, b" / "from . import a, b"
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def library_fingerprint(script: str | os.PathLike, package: str = "tdnms") -> str:
+    """A short hash of the library code that ``script`` runs.
+
+    Follows the script's imports of ``package`` modules, and theirs, to a closed
+    set, and hashes those sources (plus the package's ``__init__``). The workflow
+    passes it to each rule as a param: Snakemake reruns a job when its script
+    changes, but not when library code it imports does, which would leave stale
+    results looking up to date.
+    """
+    import ast
+    import hashlib
+
+    script = Path(script)
+    package_dir = script.parent / package
+    todo = _library_imports(ast.parse(script.read_text()), package, None)
+    seen = {"__init__"}
+    while todo:
+        name = todo.pop()
+        source = package_dir / f"{name}.py"
+        if name in seen or not source.exists():  # a name imported from __init__, not a module
+            continue
+        seen.add(name)
+        todo |= _library_imports(ast.parse(source.read_text()), package, name)
+    digest = hashlib.sha256()
+    for name in sorted(seen):
+        digest.update(name.encode() + b"\0" + (package_dir / f"{name}.py").read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
