@@ -13,6 +13,7 @@ from scipy.optimize import brentq
 from tdnms.fixed_points import (
     CONVERGED,
     POINT_COLUMNS,
+    STALLED,
     eigen_table,
     find_fixed_points,
     jacobian,
@@ -340,6 +341,50 @@ def test_ghost_of_a_saddle_node_is_reported_as_a_slow_point():
     no_slow = find_fixed_points(W_in, W_rec, bias, gamma, [0.0], h0, slow_point_threshold=None)
     assert no_slow["kind"].tolist() == ["stable"] and no_slow.attrs["n_unconverged"] == 20
 
+
+
+def test_states_stuck_in_a_ghost_are_given_up_early_and_the_others_still_converge():
+    # Further past the saddle-node than above: the minimum of q in the ghost is 3.1e-4,
+    # far above abandon_q, so the states sliding into it cannot become slow points.
+    w = 2.0
+    h_star = np.sqrt(1 - 1 / w)
+    b = np.arctanh(h_star) - w * h_star - 0.05
+    W_in, W_rec, bias, gamma = bistable_blocks([w], [b], gamma=1.0)
+    h_min = (np.arctanh(h_star) - b) / w
+    q_min = 0.5 * (np.tanh(w * h_min + b) - h_min) ** 2
+    h0 = np.concatenate([np.linspace(0.5, 0.95, 20), np.linspace(-0.95, -0.5, 5)])[:, None]
+
+    kept = refine_states(W_in, W_rec, bias, gamma, [0.0], h0)
+    given_up = refine_states(W_in, W_rec, bias, gamma, [0.0], h0, abandon_q=1e-6)
+
+    # the same states converge (abandoning hides nothing), the others stop at the ghost
+    np.testing.assert_array_equal(given_up.status == CONVERGED, kept.status == CONVERGED)
+    assert (given_up.q[given_up.status == CONVERGED] < 1e-20).all()
+    stuck = given_up.status == STALLED
+    assert stuck.sum() >= 5 and (given_up.status[~stuck] == CONVERGED).all()
+    assert (given_up.q[stuck] < 1.01 * q_min).all()
+    assert given_up.newton_iterations < kept.newton_iterations
+
+
+def test_every_step_lowers_q_so_abandoning_and_chord_steps_hide_no_fixed_point():
+    ws, bs = [2.0, 1.8, 2.5], [0.1, -0.05, 0.2]
+    W_in, W_rec, b, gamma = bistable_blocks(ws, bs, gamma=0.4)
+    known = np.array(list(itertools.product(*[scalar_roots(w, bb) for w, bb in zip(ws, bs)])))
+    grid = np.linspace(-0.95, 0.95, 7)
+    h0 = np.array(list(itertools.product(grid, grid, grid)))  # > 256 states: the probe runs too
+
+    history = []
+    res = refine_states(
+        W_in, W_rec, b, gamma, [0.0], h0, abandon_q=1e-20, callback=lambda phase, it, q: history.append(q.copy())
+    )
+    plain = refine_states(W_in, W_rec, b, gamma, [0.0], h0)
+
+    q = np.array(history)
+    assert np.all(np.diff(q, axis=0) <= 0.0)  # chord, Newton and LM steps are all descent steps
+    np.testing.assert_array_equal(res.status, plain.status)
+    conv = res.status == CONVERGED
+    match(res.states[conv], known, tol=1e-10)  # every one of the 27 points is reached by some state
+    np.testing.assert_allclose(res.states, plain.states, rtol=0, atol=0)
 
 def test_random_network_from_trajectories_reaches_round_off_and_round_trips_through_parquet(tmp_path):
     rng = np.random.default_rng(5)
