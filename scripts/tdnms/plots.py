@@ -116,16 +116,24 @@ def pca_trajectories(projections: pd.DataFrame, explained: pd.DataFrame, spec: T
                 ax.plot(seq[pcs[a]], seq[pcs[b]], color=color, lw=0.4, alpha=0.25)
             mean = sub.groupby("time_bin")[[pcs[a], pcs[b]]].mean()
             ax.plot(mean[pcs[a]], mean[pcs[b]], color=color, lw=1.8, label=name)
-            ax.plot(*mean.iloc[0].to_numpy(), "o", color=color, ms=5)
+            # Markers unlike the fixed-point ones (circle, square, triangle, cross).
+            ax.plot(*mean.iloc[0].to_numpy(), "*", color=color, ms=8)
             resp = spec.response_window[0]
             if resp in mean.index:
-                ax.plot(*mean.loc[resp].to_numpy(), "x", color=color, ms=7, mew=2)
+                ax.plot(*mean.loc[resp].to_numpy(), "d", color=color, ms=7, mec="k", mew=0.6)
         if overlay is not None:
             overlay(ax, (a, b))
         ax.set_xlabel(f"{pcs[a]} ({100 * ratio[pcs[a]]:.0f}% var)")
         ax.set_ylabel(f"{pcs[b]} ({100 * ratio[pcs[b]]:.0f}% var)")
         ax.set_aspect("equal", adjustable="datalim")
-    axes[0, 0].legend(loc="best")
+    from matplotlib.lines import Line2D
+
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    handles += [
+        Line2D([], [], ls="", marker="*", color="k", ms=8, label="trial start"),
+        Line2D([], [], ls="", marker="d", color="0.6", mec="k", mew=0.6, ms=7, label="response window opens"),
+    ]
+    axes[0, 0].legend(handles=handles, loc="best", fontsize=8)
     fig.tight_layout()
     return fig
 
