@@ -177,6 +177,8 @@ def test_library_fingerprint_follows_imports_and_only_them(tmp_path):
     before = library_fingerprint(script)
     (pkg / "unrelated.py").write_text("Y = 2\n")
     assert library_fingerprint(script) == before
+    (pkg / "c.py").write_text('"""Docs."""\n\n# a comment\nX  =  1\n')  # same code, new docs and layout
+    assert library_fingerprint(script) == before
     (pkg / "c.py").write_text("X = 2\n")  # two imports away, lazily
     assert library_fingerprint(script) != before
 

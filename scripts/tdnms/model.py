@@ -160,9 +160,10 @@ def _unroll_factor(n_steps, preferred: int = 5) -> int:
     """Steps per ``tf.scan`` iteration: the largest divisor of ``n_steps`` up to ``preferred``.
 
     Each scan iteration costs a fixed overhead (loop control, tensor-array reads
-    and writes); running a few steps per iteration amortises it (measured: a
-    fifth less time per training step at 5 steps per iteration). The time axis
-    must be static to unroll; a dynamic one runs step by step.
+    and writes); running a few steps per iteration amortises it (measured on the
+    default network: 4 to 40 steps per iteration all cut the forward + backward
+    time by about a sixth against 1; 200 was slower). The time axis must be
+    static to unroll; a dynamic one runs step by step.
     """
     if n_steps is None:
         return 1

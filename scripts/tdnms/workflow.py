@@ -90,10 +90,10 @@ def library_fingerprint(script: str | os.PathLike, package: str = "tdnms") -> st
     """A short hash of the library code that ``script`` runs.
 
     Follows the script's imports of ``package`` modules, and theirs, to a closed
-    set, and hashes those sources (plus the package's ``__init__``). The workflow
-    passes it to each rule as a param: Snakemake reruns a job when its script
-    changes, but not when library code it imports does, which would leave stale
-    results looking up to date.
+    set, and hashes their code (plus the package's ``__init__``) without comments,
+    docstrings or formatting. The workflow passes it to each rule as a param:
+    Snakemake reruns a job when its script changes, but not when library code it
+    imports does, which would leave stale results looking up to date.
     """
     import ast
     import hashlib
@@ -111,5 +111,27 @@ def library_fingerprint(script: str | os.PathLike, package: str = "tdnms") -> st
         todo |= _library_imports(ast.parse(source.read_text()), package, name)
     digest = hashlib.sha256()
     for name in sorted(seen):
-        digest.update(name.encode() + b"\0" + (package_dir / f"{name}.py").read_bytes() + b"\0")
+        digest.update(name.encode() + b"\0" + _code_only(package_dir / f"{name}.py").encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def _code_only(path: Path) -> str:
+    """The module's syntax tree without docstrings, as text.
+
+    Comments, docstrings, blank lines and formatting do not change what a job
+    computes, so editing them must not rerun (and retrain) anything.
+    """
+    import ast
+
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
