@@ -114,33 +114,18 @@ def test_every_rule_has_log_benchmark_threads_resources_and_conda_env():
         assert (REPO / env).exists(), f"rule {name}: {env} missing"
 
 
-def _third_party_imports(path: Path, seen=None) -> set[str]:
-    """Top-level modules a script imports (lazy imports included), following tdnms modules."""
-    seen = set() if seen is None else seen
-    if path in seen:
-        return set()
-    seen.add(path)
+def _third_party_imports(script: Path) -> set[str]:
+    """Top-level modules a script imports (lazy imports included), with the tdnms modules it runs."""
+    from tdnms.workflow import library_modules
+
     mods = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative import inside tdnms
-                names = [f"tdnms.{node.module}"] if node.module else [f"tdnms.{a.name}" for a in node.names]
-            elif node.module == "tdnms":
-                names = [f"tdnms.{a.name}" for a in node.names]
-            else:
-                names = [node.module]
-        else:
-            continue
-        for name in names:
-            if name.startswith("tdnms."):
-                module = REPO / "scripts/tdnms" / f"{name.split('.')[1]}.py"
-                if module.exists():
-                    mods |= _third_party_imports(module, seen)
-            elif name != "tdnms":
-                mods.add(name.split(".")[0])
-    return mods
+    for path in [script, *library_modules(script)]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                mods |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                mods.add(node.module.split(".")[0])
+    return mods - {"tdnms"}
 
 
 PACKAGE_OF = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml", "tensorflow": "tensorflow-cpu"}
@@ -162,7 +147,6 @@ def test_each_env_names_every_third_party_package_its_script_imports():
 
 
 def test_library_fingerprint_follows_imports_and_only_them(tmp_path):
-    sys.path.insert(0, str(REPO / "scripts"))
     from tdnms.workflow import library_fingerprint
 
     pkg = tmp_path / "tdnms"

@@ -86,17 +86,10 @@ def _library_imports(tree, package: str, current: str | None) -> set[str]:
     return found
 
 
-def library_fingerprint(script: str | os.PathLike, package: str = "tdnms") -> str:
-    """A short hash of the library code that ``script`` runs.
-
-    Follows the script's imports of ``package`` modules, and theirs, to a closed
-    set, and hashes their code (plus the package's ``__init__``) without comments,
-    docstrings or formatting. The workflow passes it to each rule as a param:
-    Snakemake reruns a job when its script changes, but not when library code it
-    imports does, which would leave stale results looking up to date.
-    """
+def library_modules(script: str | os.PathLike, package: str = "tdnms") -> list[Path]:
+    """Source files of the ``package`` modules ``script`` runs: its imports of the
+    package, theirs, and so on to a closed set, plus the package's ``__init__``."""
     import ast
-    import hashlib
 
     script = Path(script)
     package_dir = script.parent / package
@@ -109,9 +102,22 @@ def library_fingerprint(script: str | os.PathLike, package: str = "tdnms") -> st
             continue
         seen.add(name)
         todo |= _library_imports(ast.parse(source.read_text()), package, name)
+    return [package_dir / f"{name}.py" for name in sorted(seen)]
+
+
+def library_fingerprint(script: str | os.PathLike, package: str = "tdnms") -> str:
+    """A short hash of the library code that ``script`` runs.
+
+    Hashes the code of :func:`library_modules` without comments, docstrings or
+    formatting. The workflow passes it to each rule as a param: Snakemake reruns
+    a job when its script changes, but not when library code it imports does,
+    which would leave stale results looking up to date.
+    """
+    import hashlib
+
     digest = hashlib.sha256()
-    for name in sorted(seen):
-        digest.update(name.encode() + b"\0" + _code_only(package_dir / f"{name}.py").encode() + b"\0")
+    for source in library_modules(script, package):
+        digest.update(source.stem.encode() + b"\0" + _code_only(source).encode() + b"\0")
     return digest.hexdigest()[:16]
 
 
