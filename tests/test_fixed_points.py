@@ -386,6 +386,38 @@ def test_every_step_lowers_q_so_abandoning_and_chord_steps_hide_no_fixed_point()
     match(res.states[conv], known, tol=1e-10)  # every one of the 27 points is reached by some state
     np.testing.assert_allclose(res.states, plain.states, rtol=0, atol=0)
 
+def test_damped_step_solver_matches_a_direct_solve_and_survives_a_bad_warm_start():
+    """The single-precision, warm-started CG of the Levenberg-Marquardt steps solves
+    (A^T A + mu I) d = -A^T r: with enough iterations it matches a float64 direct solve,
+    a warm start at the answer stays there, and a warm start that overflows float32
+    after rescaling falls back to the zero start instead of producing NaN."""
+    from tdnms.fixed_points import _Net, _NewtonSolver
+
+    rng = np.random.default_rng(3)
+    n_units, n = 24, 5
+    W_rec = 1.4 * rng.normal(size=(n_units, n_units)) / np.sqrt(n_units)
+    gamma = 0.3
+    net = _Net(W_rec, gamma)
+    h = rng.uniform(-0.9, 0.9, size=(n, n_units))
+    c = 0.1 * rng.normal(size=(n, n_units))
+    t, r, q = net.residual(h, c)
+    solver = _NewtonSolver(net, h.copy(), t, r, q, c, np.zeros(n, dtype=np.int64), 1e-20)
+    solver.cg_iterations = 200
+    s = 1.0 - t * t
+    grad = net.gradient(t, r)
+    mu = np.full(n, 0.05)
+
+    A = net.a_matrices(t)  # (n, N, N), column convention
+    direct = np.stack([np.linalg.solve(A[k].T @ A[k] + mu[k] * np.eye(n_units), -grad[k]) for k in range(n)])
+    cold = solver._cg_directions(s, grad, mu)
+    np.testing.assert_allclose(cold, direct, rtol=0, atol=1e-2 * np.abs(direct).max())
+    warm = solver._cg_directions(s, grad, mu, direct)
+    np.testing.assert_allclose(warm, direct, rtol=0, atol=1e-3 * np.abs(direct).max())
+    bad = solver._cg_directions(s, grad * 1e-30, mu, np.full_like(direct, 1e20))
+    assert np.all(np.isfinite(bad))
+    np.testing.assert_allclose(bad * 1e30, cold, rtol=0, atol=1e-3 * np.abs(direct).max())
+
+
 def test_random_network_from_trajectories_reaches_round_off_and_round_trips_through_parquet(tmp_path):
     rng = np.random.default_rng(5)
     n_units, gamma = 48, 0.2
