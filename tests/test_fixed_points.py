@@ -418,6 +418,28 @@ def test_damped_step_solver_matches_a_direct_solve_and_survives_a_bad_warm_start
     np.testing.assert_allclose(bad * 1e30, cold, rtol=0, atol=1e-3 * np.abs(direct).max())
 
 
+def test_single_precision_newton_directions_are_close_to_double_and_flagged_per_state():
+    """Far from convergence Newton directions come from a float32 LU; they must agree with
+    the float64 solve to about cond(A) x 1e-7, and unflagged states stay in float64."""
+    from tdnms.fixed_points import _Net, _newton_directions
+
+    rng = np.random.default_rng(4)
+    n_units, n = 32, 6
+    net = _Net(1.2 * rng.normal(size=(n_units, n_units)) / np.sqrt(n_units), 0.25)
+    h = rng.uniform(-0.8, 0.8, size=(n, n_units))
+    t, r, _ = net.residual(h, 0.1 * rng.normal(size=(n, n_units)))
+    exact = _newton_directions(net, t, r)
+    coarse = np.array([True, False] * (n // 2))
+    mixed = _newton_directions(net, t, r, coarse)
+    A = net.a_matrices(t)
+    direct = np.stack([np.linalg.solve(A[k], -r[k]) for k in range(n)])
+    np.testing.assert_allclose(exact, direct, rtol=1e-10, atol=0)
+    np.testing.assert_array_equal(mixed[~coarse], exact[~coarse])
+    for k in np.flatnonzero(coarse):
+        error = np.linalg.norm(mixed[k] - exact[k]) / np.linalg.norm(exact[k])
+        assert 0 < error < 1e-5 * np.linalg.cond(A[k])
+
+
 def test_random_network_from_trajectories_reaches_round_off_and_round_trips_through_parquet(tmp_path):
     rng = np.random.default_rng(5)
     n_units, gamma = 48, 0.2
