@@ -280,9 +280,21 @@ class _Net:
         r = self.gamma * (t - h)
         return t, r, 0.5 * np.einsum("ij,ij->i", r, r)
 
+    # Products with A = J - I = gamma (diag(s) W_rec^T - I), s = 1 - tanh(z)^2, for states
+    # stored as rows. float32 rows use the float32 weights (the damped steps' CG).
+    def a_mul(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Rows of ``A x``: gamma (s * (x @ W_rec) - x)."""
+        W = self.W32 if x.dtype == np.float32 else self.W
+        return self.gamma * (s * (x @ W) - x)
+
+    def at_mul(self, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Rows of ``A^T y``: gamma ((s * y) @ W_rec^T - y)."""
+        WT = self.WT32 if y.dtype == np.float32 else self.WT
+        return self.gamma * ((s * y) @ WT - y)
+
     def gradient(self, t: np.ndarray, r: np.ndarray) -> np.ndarray:
-        """grad q = (J - I)^T r, written for row vectors: gamma ((r * (1 - t^2)) @ W_rec^T - r)."""
-        return self.gamma * ((r * (1.0 - t * t)) @ self.WT - r)
+        """grad q = (J - I)^T r = A^T r."""
+        return self.at_mul(1.0 - t * t, r)
 
     def a_matrices(self, t: np.ndarray) -> np.ndarray:
         """Batched A = J - I = gamma (diag(1 - t^2) W_rec^T - I), column convention."""
@@ -800,16 +812,14 @@ class _NewtonSolver:
         lost most of that gain (2561 converged), so part of its value is that the old
         step carries the state along the valley, like momentum, not only a better solve.
         """
-        gamma = np.float32(self.net.gamma)
-        W, WT = self.net.W32, self.net.WT32
+        net = self.net
         s32 = s.astype(np.float32)
         norm = np.linalg.norm(grad, axis=1)
         norm = np.where(norm > 0, norm, 1.0)
         mu32 = mu.astype(np.float32)[:, None]
 
-        def normal_mul(x):  # (A^T A + mu I) x for row-stored x
-            Ax = gamma * (s32 * (x @ W) - x)
-            return gamma * ((s32 * Ax) @ WT - Ax) + mu32 * x
+        def normal_mul(x):  # (A^T A + mu I) x for row-stored float32 x
+            return net.at_mul(s32, net.a_mul(s32, x)) + mu32 * x
 
         res = (-grad / norm[:, None]).astype(np.float32)
         stop = np.float32(self.cg_tolerance**2) * np.einsum("ki,ki->k", res, res)
@@ -854,14 +864,7 @@ class _NewtonSolver:
         net, gamma = self.net, self.net.gamma
         ti, ri, qi, hi = self.t[idx], self.r[idx], self.q[idx], self.h[idx]
         s = 1.0 - ti * ti
-
-        def A_mul(x):  # A x for row-stored x
-            return gamma * (s * (x @ net.W) - x)
-
-        def At_mul(y):  # A^T y
-            return gamma * ((s * y) @ net.WT - y)
-
-        grad = At_mul(ri)
+        grad = net.at_mul(s, ri)
         # ||A||_F^2 / N without forming A: sum_ij (s_i W_ji - delta_ij)^2 gamma^2 / N
         scale = gamma**2 * (s * s @ net.col_norm2 - 2.0 * s @ net.w_diag + net.n_units) / net.n_units
         # Stationary point of q (r orthogonal to the range of A): no step can lower q to
@@ -881,7 +884,7 @@ class _NewtonSolver:
         self.last_d[idx] = d
         h_try = np.clip(hi + d, -1.0, 1.0)
         t_try, r_try, q_try = net.residual(h_try, self.c[idx])
-        lin = ri + A_mul(h_try - hi)
+        lin = ri + net.a_mul(s, h_try - hi)
         predicted = qi - 0.5 * np.einsum("ki,ki->k", lin, lin)
         rho = (qi - q_try) / np.maximum(predicted, 1e-300)
         ok = (q_try < qi) & (rho > 0)
