@@ -9,7 +9,7 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from tdnms.config import ConfigError, check_config  # noqa: E402
-from tdnms.workflow import library_fingerprint  # noqa: E402
+from tdnms.fingerprint import library_fingerprint  # noqa: E402
 
 # Our own check first: it names every bad field and what is allowed, before any job.
 try:

@@ -116,7 +116,7 @@ def test_every_rule_has_log_benchmark_threads_resources_and_conda_env():
 
 def _third_party_imports(script: Path) -> set[str]:
     """Top-level modules a script imports (lazy imports included), with the tdnms modules it runs."""
-    from tdnms.workflow import library_modules
+    from tdnms.fingerprint import library_modules
 
     mods = set()
     for path in [script, *library_modules(script)]:
@@ -144,27 +144,6 @@ def test_each_env_names_every_third_party_package_its_script_imports():
         for mod in _third_party_imports(script) - STDLIB:
             package = PACKAGE_OF.get(mod, mod).lower()
             assert package in names, f"{script.name} imports {mod} but its env lacks {package}"
-
-
-def test_library_fingerprint_follows_imports_and_only_them(tmp_path):
-    from tdnms.workflow import library_fingerprint
-
-    pkg = tmp_path / "tdnms"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "a.py").write_text("from . import b\n")
-    (pkg / "b.py").write_text("def f():\n    from .c import g  # lazy\n")
-    (pkg / "c.py").write_text("X = 1\n")
-    (pkg / "unrelated.py").write_text("Y = 1\n")
-    script = tmp_path / "step.py"
-    script.write_text("from tdnms import a\n")
-    before = library_fingerprint(script)
-    (pkg / "unrelated.py").write_text("Y = 2\n")
-    assert library_fingerprint(script) == before
-    (pkg / "c.py").write_text('"""Docs."""\n\n# a comment\nX  =  1\n')  # same code, new docs and layout
-    assert library_fingerprint(script) == before
-    (pkg / "c.py").write_text("X = 2\n")  # two imports away, lazily
-    assert library_fingerprint(script) != before
 
 
 def test_every_rule_passes_the_fingerprint_of_its_own_library_code():
