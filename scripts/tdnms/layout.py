@@ -1,0 +1,71 @@
+"""Where the workflow writes each output, and which rule writes it.
+
+One table serves the rules (``rules/*.smk`` take their output paths from it),
+the Python API (:class:`tdnms.Results`) and the tests. Patterns are relative to
+the results folder and use the workflow's wildcards: ``{data_seed}``, ``{split}``,
+``{gamma}``, ``{seed}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RESULTS = "results"
+MODEL_DIR = "gamma{gamma}_seed{seed}"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output of the workflow.
+
+    Attributes:
+        pattern: path relative to the results folder, with wildcards.
+        rule: the Snakemake rule that writes it.
+        description: what it holds, for error messages and docs.
+    """
+
+    pattern: str
+    rule: str
+    description: str
+
+    @property
+    def per_model(self) -> bool:
+        return "{gamma}" in self.pattern
+
+
+def _model(stage: str, name: str, rule: str, description: str) -> Output:
+    return Output(f"{stage}/{MODEL_DIR}/{name}", rule, description)
+
+
+OUTPUTS: dict[str, Output] = {
+    "data": Output("data/seed{data_seed}/{split}.parquet", "generate_data", "trial set (tidy rows)"),
+    "model": _model("models", "model.keras", "train", "trained network"),
+    "history": _model("models", "history.parquet", "train", "per-step training history"),
+    "hidden": _model("dynamics", "hidden.parquet", "simulate", "noise-free hidden states and output"),
+    "trials": _model("scores", "trials.parquet", "simulate", "per-trial scores"),
+    "summary": _model("scores", "summary.parquet", "simulate", "scores per trial type"),
+    "summary_json": _model("scores", "summary.json", "simulate", "scores per trial type (JSON)"),
+    "projections": _model("pca", "projections.parquet", "pca", "PCA projections"),
+    "explained": _model("pca", "explained_variance.parquet", "pca", "PCA explained variance"),
+    "components": _model("pca", "components.parquet", "pca", "PCA components"),
+    "points": _model("fixed_points", "points.parquet", "fixed_points", "fixed and slow points"),
+    "eigenvalues": _model("fixed_points", "eigenvalues.parquet", "fixed_points", "Jacobian spectra"),
+    "scores_all": Output("scores/all.parquet", "aggregate_scores", "scores of the sweep"),
+    "pca_all": Output("pca/all.parquet", "aggregate_pca", "explained variance of the sweep"),
+    "fixed_points_all": Output("fixed_points/all.parquet", "aggregate_fixed_points", "fixed points per kind"),
+}
+
+
+def pattern(name: str, results: str = RESULTS) -> str:
+    """The path pattern of output ``name`` under ``results`` (wildcards left in)."""
+    return f"{results}/{OUTPUTS[name].pattern}"
+
+
+def model_figure(name: str, fmt: str, results: str = RESULTS) -> str:
+    """Path pattern of a per-model figure, e.g. ``model_figure("pca", "png")``."""
+    return f"{results}/figures/models/{MODEL_DIR}/{name}.{fmt}"
+
+
+def sweep_figure(name: str, fmt: str, results: str = RESULTS) -> str:
+    """Path pattern of a figure across the sweep."""
+    return f"{results}/figures/{name}.{fmt}"
