@@ -17,10 +17,10 @@ report: "report/workflow.rst"
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
-include: "rules/score.smk"
+include: "rules/simulate.smk"
 include: "rules/pca.smk"
-include: "rules/figures.smk"
 include: "rules/fixed_points.smk"
+include: "rules/figures.smk"
 
 
 rule all:

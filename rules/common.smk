@@ -8,6 +8,7 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+from tdnms import layout  # noqa: E402
 from tdnms.config import ConfigError, check_config  # noqa: E402
 from tdnms.fingerprint import library_fingerprint  # noqa: E402
 
@@ -35,10 +36,18 @@ def gamma_label(gamma):
 GAMMAS = [gamma_label(g) for g in config["sweep"]["gamma"]]
 SEEDS = [int(s) for s in config["sweep"]["seed"]]
 DATA_SEED = int(config["data"]["seed"])
+MODEL = (
+    layout.MODEL_DIR
+)  # "gamma{gamma}_seed{seed}": names per-model outputs, logs and benchmarks
+
+
+def path(name):
+    """Path pattern of output ``name`` of the layout table (tdnms.layout.OUTPUTS)."""
+    return layout.pattern(name)
 
 
 def data_file(split):
-    return f"results/data/seed{DATA_SEED}/{split}.parquet"
+    return layout.pattern("data").format(data_seed=DATA_SEED, split=split)
 
 
 def sweep(pattern):
@@ -61,31 +70,47 @@ def library_code(script):
     return library_fingerprint(Path(workflow.basedir) / "scripts" / f"{script}.py")
 
 
-def log_path(rule_name, name="{gamma}_{seed}"):
+def log_path(rule_name, name=MODEL):
     return f"results/logs/{rule_name}/{name}.log"
 
 
-def benchmark_path(rule_name, name="{gamma}_{seed}"):
+def benchmark_path(rule_name, name=MODEL):
     return f"results/benchmarks/{rule_name}/{name}.tsv"
 
 
-FIGURE_FORMATS = ["png", "pdf"]
+def model_figure(name, caption):
+    """A per-model figure: the PNG (in the report, under its model) and the PDF."""
+    return {
+        f"{name}_png": report(
+            layout.model_figure(name, "png"),
+            category="Per model",
+            subcategory="gamma {gamma}, seed {seed}",
+            caption=f"../report/{caption}.rst",
+        ),
+        f"{name}_pdf": layout.model_figure(name, "pdf"),
+    }
 
 
-def figure(stem):
-    """A figure in every format, as a dict of outputs (png is marked for the report)."""
-    return {fmt: f"{stem}.{fmt}" for fmt in FIGURE_FORMATS}
+def sweep_figure(name):
+    """A figure across the sweep: the PNG (in the report) and the PDF."""
+    return {
+        f"{name}_png": report(
+            layout.sweep_figure(name, "png"),
+            category="Sweep",
+            caption=f"../report/{name}.rst",
+        ),
+        f"{name}_pdf": layout.sweep_figure(name, "pdf"),
+    }
 
 
 def all_targets():
-    targets = [
-        f"results/scores/all.parquet",
-        f"results/pca/all.parquet",
-    ]
-    targets += sweep("results/figures/models/gamma{gamma}_seed{seed}/outputs.png")
-    targets += sweep("results/figures/models/gamma{gamma}_seed{seed}/pca.png")
-    targets += sweep("results/figures/models/gamma{gamma}_seed{seed}/fixed_points.png")
-    targets += ["results/fixed_points/all.parquet"]
-    for name in ("training_curves", "accuracy_vs_gamma", "summary"):
-        targets += [f"results/figures/{name}.{fmt}" for fmt in FIGURE_FORMATS]
+    targets = [path("scores_all"), path("pca_all"), path("fixed_points_all")]
+    for rule_name in ("plot_model",):
+        targets += sweep(list(getattr(rules, rule_name).output))
+    targets += list(rules.plot_sweep.output)
     return targets
+
+
+def data_pattern(split):
+    """Output pattern of one data split, keeping the {data_seed} wildcard."""
+    return path("data").format(data_seed="{data_seed}", split=split)

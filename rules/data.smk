@@ -1,13 +1,13 @@
 rule generate_data:
     """Train / validation / test trial sets for one data seed, as tidy Parquet."""
     output:
-        train="results/data/seed{data_seed}/train.parquet",
-        validation="results/data/seed{data_seed}/validation.parquet",
-        test="results/data/seed{data_seed}/test.parquet",
+        train=data_pattern("train"),
+        validation=data_pattern("validation"),
+        test=data_pattern("test"),
     log:
-        "results/logs/generate_data/seed{data_seed}.log",
+        log_path("generate_data", "seed{data_seed}"),
     benchmark:
-        "results/benchmarks/generate_data/seed{data_seed}.tsv"
+        benchmark_path("generate_data", "seed{data_seed}")
     conda:
         "../envs/data.yaml"
     threads: 1

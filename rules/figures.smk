@@ -1,23 +1,23 @@
-
-
-rule plot_outputs:
-    """Network output on example test trials of each type, cue epochs shaded."""
+rule plot_model:
+    """The figures of one network: output traces, PCA trajectories, fixed points, spectra."""
     input:
-        # The noise-free outputs are already in the hidden-state table: no second network run.
-        hidden="results/dynamics/gamma{gamma}_seed{seed}/hidden.parquet",
+        # The noise-free outputs are in the hidden-state table: no second network run.
+        hidden=rules.simulate.output.hidden,
         test=data_file("test"),
+        projections=rules.pca.output.projections,
+        explained=rules.pca.output.explained,
+        components=rules.pca.output.components,
+        points=rules.fixed_points.output.points,
+        eigenvalues=rules.fixed_points.output.eigenvalues,
     output:
-        png=report(
-            "results/figures/models/gamma{gamma}_seed{seed}/outputs.png",
-            category="Per model",
-            subcategory="gamma {gamma}, seed {seed}",
-            caption="../report/outputs.rst",
-        ),
-        pdf="results/figures/models/gamma{gamma}_seed{seed}/outputs.pdf",
+        **model_figure("outputs", "outputs"),
+        **model_figure("pca", "pca"),
+        **model_figure("fixed_points", "fixed_points"),
+        **model_figure("spectrum", "spectrum"),
     log:
-        log_path("plot_outputs"),
+        log_path("plot_model"),
     benchmark:
-        benchmark_path("plot_outputs")
+        benchmark_path("plot_model")
     conda:
         "../envs/plot.yaml"
     threads: 1
@@ -25,66 +25,22 @@ rule plot_outputs:
         mem_mb=1000,
         runtime=10,
     params:
-        library=library_code("plot_outputs"),
-    script:
-        "../scripts/plot_outputs.py"
-
-
-rule plot_pca:
-    """PC1-PC2 and PC1-PC3 trajectories, mean per trial type."""
-    input:
-        projections="results/pca/gamma{gamma}_seed{seed}/projections.parquet",
-        explained="results/pca/gamma{gamma}_seed{seed}/explained_variance.parquet",
-    output:
-        png=report(
-            "results/figures/models/gamma{gamma}_seed{seed}/pca.png",
-            category="Per model",
-            subcategory="gamma {gamma}, seed {seed}",
-            caption="../report/pca.rst",
-        ),
-        pdf="results/figures/models/gamma{gamma}_seed{seed}/pca.pdf",
-    log:
-        log_path("plot_pca"),
-    benchmark:
-        benchmark_path("plot_pca")
-    conda:
-        "../envs/plot.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    params:
-        library=library_code("plot_pca"),
+        library=library_code("plot_model"),
         task=config["task"],
     script:
-        "../scripts/plot_pca.py"
+        "../scripts/plot_model.py"
 
 
 rule plot_sweep:
     """Figures across the sweep: training curves, accuracy vs gamma, summary."""
     input:
-        scores="results/scores/all.parquet",
-        pca="results/pca/all.parquet",
-        histories=sweep("results/models/gamma{gamma}_seed{seed}/history.parquet"),
+        scores=rules.aggregate_scores.output.table,
+        pca=rules.aggregate_pca.output.table,
+        histories=sweep(rules.train.output.history),
     output:
-        training_png=report(
-            "results/figures/training_curves.png",
-            category="Sweep",
-            caption="../report/training_curves.rst",
-        ),
-        training_pdf="results/figures/training_curves.pdf",
-        accuracy_png=report(
-            "results/figures/accuracy_vs_gamma.png",
-            category="Sweep",
-            caption="../report/accuracy_vs_gamma.rst",
-        ),
-        accuracy_pdf="results/figures/accuracy_vs_gamma.pdf",
-        summary_png=report(
-            "results/figures/summary.png",
-            category="Sweep",
-            caption="../report/summary.rst",
-        ),
-        summary_pdf="results/figures/summary.pdf",
+        **sweep_figure("training_curves"),
+        **sweep_figure("accuracy_vs_gamma"),
+        **sweep_figure("summary"),
     log:
         log_path("plot_sweep", "all"),
     benchmark:
@@ -99,6 +55,6 @@ rule plot_sweep:
         library=library_code("plot_sweep"),
         gammas=GAMMAS,
         seeds=SEEDS,
-        criterion=config["training"].get("criterion_accuracy", 0.98),
+        criterion=config["training"]["criterion_accuracy"],
     script:
         "../scripts/plot_sweep.py"

@@ -4,15 +4,15 @@ rule train:
         train=data_file("train"),
         validation=data_file("validation"),
     output:
-        model="results/models/gamma{gamma}_seed{seed}/model.keras",
-        history="results/models/gamma{gamma}_seed{seed}/history.parquet",
+        model=path("model"),
+        history=path("history"),
     log:
         log_path("train"),
     benchmark:
         benchmark_path("train")
     conda:
         "../envs/tensorflow.yaml"
-    threads: config.get("resources", {}).get("train_threads", 1)
+    threads: config["resources"]["train_threads"]
     resources:
         mem_mb=3000,
         runtime=120,
@@ -23,6 +23,6 @@ rule train:
         task=config["task"],
         # Not an output: Snakemake deletes the outputs of failed jobs, and the
         # checkpoint must survive a killed job so the rerun can resume.
-        checkpoint_dir="results/checkpoints/gamma{gamma}_seed{seed}",
+        checkpoint_dir=f"results/checkpoints/{MODEL}",
     script:
         "../scripts/train.py"

@@ -2,23 +2,24 @@
 
 import pandas as pd
 
-from tdnms import dynamics, plots, tables, workflow
+from tdnms import dynamics, layout, plots, tables, workflow
 
 
 def main(smk):
+    gammas, seeds = smk.params.gammas, smk.params.seeds
     parts = []
-    paths = iter(smk.input)
-    for gamma in smk.params.gammas:
-        for seed in smk.params.seeds:
-            points = tables.read_table(next(paths), kind="fixed_points")[0].to_pandas()
-            counts = dynamics.count_by_kind(points)
-            counts.insert(0, "seed", int(seed))
-            counts.insert(0, "gamma", float(gamma))
-            parts.append(counts)
+    for (gamma, seed), path in layout.by_model(smk.input.points, gammas, seeds).items():
+        counts = dynamics.count_by_kind(tables.read_table(path, kind="fixed_points")[0].to_pandas())
+        counts.insert(0, "seed", seed)
+        counts.insert(0, "gamma", gamma)
+        parts.append(counts)
     table = pd.concat(parts, ignore_index=True)
-    meta = tables.provenance("sweep_fixed_points", config={"gamma": smk.params.gammas, "seed": smk.params.seeds})
+    meta = tables.provenance("sweep_fixed_points", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
-    plots.save_figure(plots.fixed_points_vs_gamma(table), {"png": smk.output.png, "pdf": smk.output.pdf}, meta)
+    out = smk.output
+    plots.save_figure(
+        plots.fixed_points_vs_gamma(table), {"png": out.fixed_points_vs_gamma_png, "pdf": out.fixed_points_vs_gamma_pdf}, meta
+    )
     print(table.to_string(index=False), flush=True)
 
 

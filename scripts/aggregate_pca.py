@@ -2,22 +2,20 @@
 
 import pandas as pd
 
-from tdnms import tables, workflow
+from tdnms import layout, tables, workflow
 
 
 def main(smk):
+    gammas, seeds = smk.params.gammas, smk.params.seeds
     parts = []
-    paths = iter(smk.input)
-    for gamma in smk.params.gammas:
-        for seed in smk.params.seeds:
-            table, _ = tables.read_table(next(paths), kind="pca")
-            frame = table.to_pandas()
-            frame.insert(0, "seed", int(seed))
-            frame.insert(0, "gamma", float(gamma))
-            parts.append(frame)
+    for (gamma, seed), path in layout.by_model(smk.input.explained, gammas, seeds).items():
+        frame = tables.read_table(path, kind="pca")[0].to_pandas()
+        frame.insert(0, "seed", seed)
+        frame.insert(0, "gamma", gamma)
+        parts.append(frame)
     table = pd.concat(parts, ignore_index=True)
-    meta = tables.provenance("sweep_pca", config={"gamma": smk.params.gammas, "seed": smk.params.seeds})
-    tables.write_frame(table, smk.output[0], meta)
+    meta = tables.provenance("sweep_pca", config={"gamma": gammas, "seed": seeds})
+    tables.write_frame(table, smk.output.table, meta)
 
 
 workflow.run(main, snakemake)  # noqa: F821

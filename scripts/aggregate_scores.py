@@ -1,11 +1,14 @@
 """Rule aggregate_scores: one score table for the whole sweep."""
 
-from tdnms import score, tables, workflow
+from tdnms import layout, score, tables, workflow
 
 
 def main(smk):
-    table = score.aggregate(smk.input.summaries, smk.input.histories, smk.params.gammas, smk.params.seeds)
-    meta = tables.provenance("sweep_scores", config={"gamma": smk.params.gammas, "seed": smk.params.seeds})
+    gammas, seeds = smk.params.gammas, smk.params.seeds
+    table = score.aggregate(
+        layout.by_model(smk.input.summaries, gammas, seeds), layout.by_model(smk.input.histories, gammas, seeds)
+    )
+    meta = tables.provenance("sweep_scores", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
     print(table.to_string(index=False), flush=True)
 

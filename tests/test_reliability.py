@@ -29,7 +29,7 @@ def tiny_copy(tiny_workflow, tmp_path):
     return target
 
 
-SCORE = "results/scores/gamma0.2_seed0/summary.json"  # one consumer of the test data: one job to rerun
+SCORE = "results/scores/gamma0.2_seed0/summary.json"  # simulate, the one consumer of the test data: one job to rerun
 
 
 def score_outputs(workdir, gamma="0.2"):
@@ -44,7 +44,7 @@ def test_corrupt_input_stops_the_consumer_naming_the_file_and_a_rerun_recovers(t
     data.write_bytes(good[:1000])  # truncated
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
+    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
     assert "test.parquet: not a readable Parquet file" in log
     for path in score_outputs(tiny_copy):
         assert not path.exists(), f"{path} left behind by a failed job"
@@ -60,7 +60,7 @@ def test_data_from_another_task_spec_is_rejected_naming_the_file(tiny_copy):
     task.write_trials(task.generate(other, 30, seed=[0, 2]), data, split="test")
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
+    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
     assert re.search(r"test\.parquet: generated from a different task spec .*input_noise_std", log)
 
 
@@ -72,7 +72,7 @@ def test_missing_column_is_rejected_naming_file_and_column(tiny_copy):
     pq.write_table(table.drop_columns(["target"]).replace_schema_metadata(table.schema.metadata), data)
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
+    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
     assert "test.parquet: missing column 'target'" in log
 
 
@@ -112,7 +112,7 @@ def test_sigkilled_training_job_resumes_to_the_uninterrupted_weights(tmp_path):
 
     snakemake(killed, "--unlock")
     snakemake(killed, "--rerun-incomplete", MODEL)
-    log = (killed / "results/logs/train/0.2_0.log").read_text()
+    log = (killed / "results/logs/train/gamma0.2_seed0.log").read_text()
     assert f"resumed from checkpoint at step {killed_at}" in log
     for a, b in zip(M.load_model(reference / MODEL).get_weights(), M.load_model(killed / MODEL).get_weights()):
         np.testing.assert_array_equal(a, b)

@@ -21,16 +21,13 @@ def test_default_config_dag_has_expected_jobs(tmp_path):
     expected = {
         "generate_data": 1,
         "train": n_models,
-        "score": n_models,
+        "simulate": n_models,
         "aggregate_scores": 1,
-        "hidden_states": n_models,
         "pca": n_models,
         "aggregate_pca": 1,
-        "plot_outputs": n_models,
-        "plot_pca": n_models,
+        "plot_model": n_models,
         "plot_sweep": 1,
         "fixed_points": n_models,
-        "plot_fixed_points": n_models,
         "aggregate_fixed_points": 1,
         "all": 1,
     }
@@ -62,7 +59,7 @@ def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_workflow):
     assert set(scores["trial_type"]) == {"SL", "LS", "SS", "all"}
     for log in (workdir / "results/logs").rglob("*.log"):
         assert "done in" in log.read_text(), log
-    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 8 + 4
+    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 5 + 4
 
 
 @pytest.mark.slow
@@ -86,7 +83,7 @@ def test_editing_one_gamma_reruns_only_what_depends_on_it(tiny_workflow):
     assert counts.get("train") == 1 and "gamma0.7_seed0" in text
     assert "generate_data" not in counts
     assert not re.search(r"models/gamma0\.2_seed0/model\.keras\s*$", text, re.M)
-    for rule in ("score", "hidden_states", "pca", "plot_outputs", "plot_pca", "fixed_points", "plot_fixed_points"):
+    for rule in ("simulate", "pca", "fixed_points", "plot_model"):
         assert counts.get(rule) == 1, (rule, counts)
 
 

@@ -69,3 +69,25 @@ def model_figure(name: str, fmt: str, results: str = RESULTS) -> str:
 def sweep_figure(name: str, fmt: str, results: str = RESULTS) -> str:
     """Path pattern of a figure across the sweep."""
     return f"{results}/figures/{name}.{fmt}"
+
+
+def model_key(path) -> tuple[float, int]:
+    """The (gamma, seed) of a per-model output path, read from its ``gamma{g}_seed{s}`` part."""
+    import re
+
+    match = re.search(r"gamma(\d+(?:\.\d+)?)_seed(\d+)", str(path))
+    if match is None:
+        raise ValueError(f"{path}: not a per-model output (no gamma<g>_seed<s> in the path)")
+    return float(match.group(1)), int(match.group(2))
+
+
+def by_model(paths, gammas, seeds) -> dict[tuple[float, int], str]:
+    """Per-model ``paths`` keyed by their (gamma, seed), in sweep order.
+
+    Raises ValueError unless the paths cover every (gamma, seed) of the sweep once.
+    """
+    keyed = {model_key(p): str(p) for p in paths}
+    wanted = [(float(g), int(s)) for g in gammas for s in seeds]
+    if len(keyed) != len(list(paths)) or sorted(keyed) != sorted(wanted):
+        raise ValueError(f"inputs {sorted(keyed)} do not match the sweep {sorted(wanted)} one to one")
+    return {key: keyed[key] for key in wanted}

@@ -62,15 +62,28 @@ def summarise(scored: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
-def aggregate(summary_paths, history_paths, gammas, seeds) -> pd.DataFrame:
-    """Stack per-model summaries with gamma, seed and training cost (steps, seconds, reached)."""
+def summary_record(summary: pd.DataFrame, gamma: float, seed: int) -> dict:
+    """The JSON summary of one model: accuracy and MSE per trial type."""
+    return {
+        "gamma": float(gamma),
+        "seed": int(seed),
+        "accuracy": dict(zip(summary["trial_type"], summary["accuracy"])),
+        "mse": dict(zip(summary["trial_type"], summary["mse"])),
+    }
+
+
+def aggregate(summaries: dict, histories: dict) -> pd.DataFrame:
+    """Stack per-model summaries with gamma, seed and training cost (steps, seconds, reached).
+
+    ``summaries`` and ``histories`` map (gamma, seed) to the model's summary and history
+    files (:func:`tdnms.layout.by_model`); rows follow the order of ``summaries``.
+    """
     from . import tables
 
     parts = []
-    pairs = [(float(g), int(s)) for g in gammas for s in seeds]
-    for (gamma, seed), summary_path, history_path in zip(pairs, summary_paths, history_paths, strict=True):
+    for (gamma, seed), summary_path in summaries.items():
         summary = tables.read_table(summary_path, kind="scores")[0].to_pandas()
-        history, meta = tables.read_table(history_path, kind="history")
+        history, meta = tables.read_table(histories[(gamma, seed)], kind="history")
         last = history.slice(history.num_rows - 1).to_pylist()[0]
         summary.insert(0, "seed", seed)
         summary.insert(0, "gamma", gamma)

@@ -13,7 +13,6 @@ notebook's 400-bin sequences.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -344,6 +343,3 @@ def read_trials(path, expected_spec: TaskSpec | None = None) -> TrialSet:
     types = np.asarray(table["trial_type"].to_pylist(), dtype=object).reshape(n, k, t)[:, :, 0]
     return TrialSet(spec, inputs, targets, types, meta.get("seed"))
 
-
-def spec_json(spec: TaskSpec) -> str:
-    return json.dumps(spec.to_dict(), sort_keys=True)

@@ -52,8 +52,8 @@ FAULT = {
     "sweep": {"gamma": [0.5], "seed": [0]},
 }
 FAULT_MODEL = "gamma0.5_seed0"
-FAULT_TRAIN_LOG = "results/logs/train/0.5_0.log"
-FAULT_TARGET = "results/scores/all.parquet"  # generate_data, train, score, aggregate_scores
+FAULT_TRAIN_LOG = "results/logs/train/gamma0.5_seed0.log"
+FAULT_TARGET = "results/scores/all.parquet"  # generate_data, train, simulate, aggregate_scores
 KILLS = 2
 
 HEADER = re.compile(r"^rule (\w+) \|.*\| SLURM_JOB_ID (\S*)\s*$")

@@ -1,16 +1,17 @@
-rule score:
-    """Behavioural scoring of one trained network on the test set (noise off)."""
+rule simulate:
+    """One noise-free pass of a trained network over the test set: hidden states and scores."""
     input:
-        model="results/models/gamma{gamma}_seed{seed}/model.keras",
+        model=rules.train.output.model,
         test=data_file("test"),
     output:
-        trials="results/scores/gamma{gamma}_seed{seed}/trials.parquet",
-        summary="results/scores/gamma{gamma}_seed{seed}/summary.parquet",
-        json="results/scores/gamma{gamma}_seed{seed}/summary.json",
+        hidden=path("hidden"),
+        trials=path("trials"),
+        summary=path("summary"),
+        summary_json=path("summary_json"),
     log:
-        log_path("score"),
+        log_path("simulate"),
     benchmark:
-        benchmark_path("score")
+        benchmark_path("simulate")
     conda:
         "../envs/tensorflow.yaml"
     threads: 1
@@ -18,19 +19,19 @@ rule score:
         mem_mb=2000,
         runtime=20,
     params:
-        library=library_code("score"),
+        library=library_code("simulate"),
         task=config["task"],
     script:
-        "../scripts/score.py"
+        "../scripts/simulate.py"
 
 
 rule aggregate_scores:
     """One table of per-trial-type accuracy and MSE for the whole sweep."""
     input:
-        summaries=sweep("results/scores/gamma{gamma}_seed{seed}/summary.parquet"),
-        histories=sweep("results/models/gamma{gamma}_seed{seed}/history.parquet"),
+        summaries=sweep(rules.simulate.output.summary),
+        histories=sweep(rules.train.output.history),
     output:
-        table="results/scores/all.parquet",
+        table=path("scores_all"),
     log:
         log_path("aggregate_scores", "all"),
     benchmark:
