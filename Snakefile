@@ -27,3 +27,11 @@ rule all:
     default_target: True
     input:
         all_targets(),
+
+
+onsuccess:
+    warn_unconverged()
+
+
+onerror:
+    warn_unconverged()

@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -114,3 +115,16 @@ def all_targets():
 def data_pattern(split):
     """Output pattern of one data split, keeping the {data_seed} wildcard."""
     return path("data").format(data_seed="{data_seed}", split=split)
+
+
+def warn_unconverged():
+    """Name the networks that did not reach the criterion at the end of the run's output."""
+    status_file = Path(layout.pattern("status"))
+    if status_file.exists():
+        from tdnms import status, tables
+
+        message = status.warning(
+            tables.read_table(status_file, kind="training_status")[0].to_pandas()
+        )
+        if message:
+            logger.warning(message)

@@ -36,6 +36,7 @@ rule plot_sweep:
     input:
         scores=rules.aggregate_scores.output.table,
         pca=rules.aggregate_pca.output.table,
+        status=rules.training_status.output.table,
         histories=sweep(rules.train.output.history),
     output:
         **sweep_figure("training_curves"),
@@ -56,5 +57,6 @@ rule plot_sweep:
         gammas=GAMMAS,
         seeds=SEEDS,
         criterion=config["training"]["criterion_accuracy"],
+        unconverged=config["figures"]["unconverged"],
     script:
         "../scripts/plot_sweep.py"

@@ -27,6 +27,7 @@ rule aggregate_fixed_points:
     """Number and kind of fixed points per gamma, seed and input condition."""
     input:
         points=sweep(rules.fixed_points.output.points),
+        status=rules.training_status.output.table,
     output:
         **sweep_figure("fixed_points_vs_gamma"),
         table=path("fixed_points_all"),
@@ -44,5 +45,6 @@ rule aggregate_fixed_points:
         library=library_code("aggregate_fixed_points"),
         gammas=GAMMAS,
         seeds=SEEDS,
+        unconverged=config["figures"]["unconverged"],
     script:
         "../scripts/aggregate_fixed_points.py"

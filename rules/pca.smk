@@ -27,6 +27,7 @@ rule aggregate_pca:
     """Explained variance of every model of the sweep in one table."""
     input:
         explained=sweep(rules.pca.output.explained),
+        status=rules.training_status.output.table,
     output:
         table=path("pca_all"),
     log:

@@ -29,7 +29,7 @@ rule aggregate_scores:
     """One table of per-trial-type accuracy and MSE for the whole sweep."""
     input:
         summaries=sweep(rules.simulate.output.summary),
-        histories=sweep(rules.train.output.history),
+        status=rules.training_status.output.table,
     output:
         table=path("scores_all"),
     log:

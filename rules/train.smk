@@ -26,3 +26,28 @@ rule train:
         checkpoint_dir=f"results/checkpoints/{MODEL}",
     script:
         "../scripts/train.py"
+
+
+rule training_status:
+    """Which networks reached the criterion (steps, seconds); warns about those that did not."""
+    input:
+        histories=sweep(rules.train.output.history),
+    output:
+        **sweep_figure("training_status"),
+        table=path("status"),
+    log:
+        log_path("training_status", "all"),
+    benchmark:
+        benchmark_path("training_status", "all")
+    conda:
+        "../envs/plot.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        library=library_code("training_status"),
+        gammas=GAMMAS,
+        seeds=SEEDS,
+    script:
+        "../scripts/training_status.py"

@@ -2,24 +2,26 @@
 
 import pandas as pd
 
-from tdnms import dynamics, layout, plots, tables, workflow
+from tdnms import dynamics, layout, plots, status, tables, workflow
 
 
 def main(smk):
-    gammas, seeds = smk.params.gammas, smk.params.seeds
+    gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     parts = []
     for (gamma, seed), path in layout.by_model(smk.input.points, gammas, seeds).items():
         counts = dynamics.count_by_kind(tables.read_table(path, kind="fixed_points")[0].to_pandas())
         counts.insert(0, "seed", seed)
         counts.insert(0, "gamma", gamma)
         parts.append(counts)
-    table = pd.concat(parts, ignore_index=True)
+    flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
+    table = status.flag(pd.concat(parts, ignore_index=True), flags)
     meta = tables.provenance("sweep_fixed_points", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
+    shown, missed = status.for_figures(table, mode)
+    fig = plots.fixed_points_vs_gamma(shown, set(missed) if mode == "mark" else set())
+    plots.add_note(fig, status.figure_note(missed, mode))
     out = smk.output
-    plots.save_figure(
-        plots.fixed_points_vs_gamma(table), {"png": out.fixed_points_vs_gamma_png, "pdf": out.fixed_points_vs_gamma_pdf}, meta
-    )
+    plots.save_figure(fig, {"png": out.fixed_points_vs_gamma_png, "pdf": out.fixed_points_vs_gamma_pdf}, meta)
     print(table.to_string(index=False), flush=True)
 
 

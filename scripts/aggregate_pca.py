@@ -1,8 +1,8 @@
-"""Rule aggregate_pca: explained variance of every model in one table."""
+"""Rule aggregate_pca: explained variance of every model in one table, flagged by training outcome."""
 
 import pandas as pd
 
-from tdnms import layout, tables, workflow
+from tdnms import layout, status, tables, workflow
 
 
 def main(smk):
@@ -13,7 +13,8 @@ def main(smk):
         frame.insert(0, "seed", seed)
         frame.insert(0, "gamma", gamma)
         parts.append(frame)
-    table = pd.concat(parts, ignore_index=True)
+    flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
+    table = status.flag(pd.concat(parts, ignore_index=True), flags)
     meta = tables.provenance("sweep_pca", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
 

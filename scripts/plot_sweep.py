@@ -1,24 +1,32 @@
 """Rule plot_sweep: training curves, accuracy vs gamma and the summary figure."""
 
-from tdnms import layout, plots, tables, workflow
+from tdnms import layout, plots, status, tables, workflow
 
 
 def main(smk):
-    gammas, seeds = smk.params.gammas, smk.params.seeds
+    gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
+    flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
     scores = tables.read_table(smk.input.scores, kind="sweep_scores")[0].to_pandas()
     pca = tables.read_table(smk.input.pca, kind="sweep_pca")[0].to_pandas()
+    scores, missed = status.for_figures(scores, mode)
+    pca, _ = status.for_figures(pca, mode)
+    marked = set(missed) if mode == "mark" else set()
     histories = {
         key: tables.read_table(path, kind="history")[0].to_pandas()
         for key, path in layout.by_model(smk.input.histories, gammas, seeds).items()
+        if mode == "mark" or key not in missed
     }
-    meta = tables.provenance("figure", config={"gamma": gammas, "seed": seeds})
+    meta = tables.provenance(
+        "figure", config={"gamma": gammas, "seed": seeds, "unconverged": mode}, unconverged=status.unconverged(flags)
+    )
     criterion = float(smk.params.criterion)
     figures = {
         "training_curves": plots.training_curves(histories, criterion),
-        "accuracy_vs_gamma": plots.accuracy_vs_gamma(scores, criterion),
-        "summary": plots.sweep_summary(scores, pca, criterion),
+        "accuracy_vs_gamma": plots.accuracy_vs_gamma(scores, criterion, marked),
+        "summary": plots.sweep_summary(scores, pca, criterion, marked),
     }
     for name, fig in figures.items():
+        plots.add_note(fig, status.figure_note(missed, mode))
         plots.save_figure(fig, {"png": smk.output[f"{name}_png"], "pdf": smk.output[f"{name}_pdf"]}, meta)
 
 

@@ -22,6 +22,7 @@ def test_default_config_dag_has_expected_jobs(tmp_path):
         "generate_data": 1,
         "train": n_models,
         "simulate": n_models,
+        "training_status": 1,
         "aggregate_scores": 1,
         "pca": n_models,
         "aggregate_pca": 1,
@@ -59,7 +60,7 @@ def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_workflow):
     assert set(scores["trial_type"]) == {"SL", "LS", "SS", "all"}
     for log in (workdir / "results/logs").rglob("*.log"):
         assert "done in" in log.read_text(), log
-    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 5 + 4
+    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 5 + 5
 
 
 @pytest.mark.slow

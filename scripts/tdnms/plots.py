@@ -146,6 +146,24 @@ def _gamma_axis(ax, gammas):
     ax.set_xlabel("gamma")
 
 
+UNCONVERGED_STYLE = {"marker": "x", "color": "tab:red", "s": 22, "zorder": 3}
+
+
+def add_note(fig, text: str) -> None:
+    """A line of text under the axes (e.g. which networks a sweep figure leaves out)."""
+    if text:
+        fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=7, color="tab:red", wrap=True)
+
+
+def _split_marked(frame: pd.DataFrame, marked) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of converged networks, and rows of the ``marked`` (gamma, seed) networks."""
+    if not marked:
+        return frame, frame.iloc[:0]
+    is_marked = [(float(g), int(s)) in marked for g, s in zip(frame["gamma"], frame["seed"])]
+    is_marked = np.asarray(is_marked, dtype=bool)
+    return frame.loc[~is_marked], frame.loc[is_marked]
+
+
 def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion: float):
     """Loss (top) and worst-type validation accuracy (bottom) per gamma, one line per seed."""
     gammas = sorted({g for g, _ in histories})
@@ -170,16 +188,21 @@ def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion:
     return fig
 
 
-def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float):
-    """Test accuracy per trial type vs gamma; seeds as points, means joined."""
+def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float, marked=frozenset()):
+    """Test accuracy per trial type vs gamma; seeds as points, means joined.
+
+    ``marked`` (gamma, seed) networks (did not reach the criterion) are drawn as red
+    crosses and left out of the means.
+    """
     types = [t for t in scores["trial_type"].unique() if t != "all"]
     gammas = sorted(scores["gamma"].unique())
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     offsets = np.linspace(-0.04, 0.04, len(types))
     for off, name in zip(offsets, types):
-        sub = scores[scores["trial_type"] == name]
+        sub, bad = _split_marked(scores[scores["trial_type"] == name], marked)
         color = type_color(name, types)
         ax.scatter(sub["gamma"] * (1 + off), sub["accuracy"], s=14, color=color, alpha=0.7)
+        ax.scatter(bad["gamma"] * (1 + off), bad["accuracy"], **UNCONVERGED_STYLE)
         mean = sub.groupby("gamma")["accuracy"].mean()
         ax.plot(mean.index * (1 + off), mean.values, color=color, lw=1.4, label=name)
     ax.axhline(criterion, color="k", ls="--", lw=0.7, label="criterion")
@@ -191,10 +214,14 @@ def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float):
     return fig
 
 
-def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float):
-    """Four panels against gamma: accuracy, MSE, steps to criterion, variance explained by PCs."""
-    overall = scores[scores["trial_type"] == "all"]
-    gammas = sorted(overall["gamma"].unique())
+def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, marked=frozenset()):
+    """Four panels against gamma: accuracy, MSE, steps to criterion, variance explained by PCs.
+
+    ``marked`` networks are drawn as red crosses and left out of the means.
+    """
+    overall, bad = _split_marked(scores[scores["trial_type"] == "all"], marked)
+    pca = _split_marked(pca, marked)[0]
+    gammas = sorted(set(overall["gamma"]) | set(bad["gamma"]))
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 5.6))
     panels = [
         (axes[0, 0], "accuracy", "test accuracy (all types)"),
@@ -203,6 +230,7 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float):
     ]
     for ax, column, label in panels:
         ax.scatter(overall["gamma"], overall[column], s=16, color="0.3")
+        ax.scatter(bad["gamma"], bad[column], **UNCONVERGED_STYLE)
         mean = overall.groupby("gamma")[column].mean()
         ax.plot(mean.index, mean.values, color="k", lw=1.2)
         _gamma_axis(ax, gammas)
@@ -302,21 +330,47 @@ def eigenvalue_spectra(points, eigen):
     return fig
 
 
-def fixed_points_vs_gamma(counts: pd.DataFrame):
-    """Number of points of each kind against gamma, one panel per condition; seeds as points."""
+def fixed_points_vs_gamma(counts: pd.DataFrame, marked=frozenset()):
+    """Number of points of each kind against gamma, one panel per condition; seeds as points.
+
+    ``marked`` networks are drawn as red crosses and left out of the means.
+    """
     conditions = list(dict.fromkeys(counts["condition"]))
     gammas = sorted(counts["gamma"].unique())
     fig, axes = plt.subplots(1, len(conditions), figsize=(3.3 * len(conditions), 3.2), sharey=True, squeeze=False)
     for ax, condition in zip(axes[0], conditions):
         sub = counts[counts["condition"] == condition]
         for kind, style in KIND_STYLE.items():
-            rows = sub[sub["kind"] == kind]
+            rows, bad = _split_marked(sub[sub["kind"] == kind], marked)
             ax.scatter(rows["gamma"], rows["count"], s=12, color=style["color"], alpha=0.6)
+            ax.scatter(bad["gamma"], bad["count"], **UNCONVERGED_STYLE)
             mean = rows.groupby("gamma")["count"].mean()
             ax.plot(mean.index, mean.values, color=style["color"], lw=1.2, label=kind)
         ax.set_title(condition)
         _gamma_axis(ax, gammas)
     axes[0, 0].set_ylabel("number of points")
     axes[0, -1].legend(loc="best", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def training_status(status: pd.DataFrame):
+    """Steps trained per (seed, gamma) as a heat map; unconverged networks crossed out in red."""
+    grid = status.pivot(index="seed", columns="gamma", values="steps")
+    reached = status.pivot(index="seed", columns="gamma", values="reached_criterion").astype(bool)
+    fig, ax = plt.subplots(figsize=(1.2 + 0.55 * grid.shape[1], 1.0 + 0.32 * grid.shape[0]))
+    image = ax.imshow(grid.to_numpy(dtype=float), cmap="Greys", aspect="auto", vmin=0)
+    for (i, j), steps in np.ndenumerate(grid.to_numpy()):
+        ok = bool(reached.iloc[i, j])
+        ax.text(j, i, f"{int(steps)}", ha="center", va="center", fontsize=7,
+                color="tab:red" if not ok else ("white" if steps > 0.6 * grid.to_numpy().max() else "k"))
+        if not ok:
+            ax.scatter([j], [i], marker="x", s=260, color="tab:red", linewidths=1.2)
+    ax.set_xticks(range(grid.shape[1]), [f"{g:g}" for g in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [str(s) for s in grid.index])
+    ax.set_xlabel("gamma")
+    ax.set_ylabel("model seed")
+    ax.set_title("training steps (× = criterion not reached)", fontsize=9)
+    fig.colorbar(image, ax=ax, label="steps", fraction=0.05, pad=0.03)
     fig.tight_layout()
     return fig

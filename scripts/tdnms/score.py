@@ -72,23 +72,19 @@ def summary_record(summary: pd.DataFrame, gamma: float, seed: int) -> dict:
     }
 
 
-def aggregate(summaries: dict, histories: dict) -> pd.DataFrame:
-    """Stack per-model summaries with gamma, seed and training cost (steps, seconds, reached).
+def aggregate(summaries: dict, status: pd.DataFrame) -> pd.DataFrame:
+    """Stack per-model summaries with gamma, seed and training outcome (steps, seconds, reached).
 
-    ``summaries`` and ``histories`` map (gamma, seed) to the model's summary and history
-    files (:func:`tdnms.layout.by_model`); rows follow the order of ``summaries``.
+    ``summaries`` maps (gamma, seed) to the model's summary file (:func:`tdnms.layout.by_model`);
+    ``status`` is the sweep's training status (:func:`tdnms.status.training_status`).
+    Rows follow the order of ``summaries``.
     """
     from . import tables
 
     parts = []
     for (gamma, seed), summary_path in summaries.items():
         summary = tables.read_table(summary_path, kind="scores")[0].to_pandas()
-        history, meta = tables.read_table(histories[(gamma, seed)], kind="history")
-        last = history.slice(history.num_rows - 1).to_pylist()[0]
         summary.insert(0, "seed", seed)
         summary.insert(0, "gamma", gamma)
-        summary["steps"] = int(last["step"])
-        summary["train_seconds"] = float(last["wall_seconds"])
-        summary["reached_criterion"] = bool(meta.get("reached_criterion", last["reached"]))
         parts.append(summary)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True).merge(status, on=["gamma", "seed"], how="left", validate="m:1")

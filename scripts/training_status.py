@@ -1,0 +1,19 @@
+"""Rule training_status: which networks reached the criterion; a table, a figure and a warning."""
+
+from tdnms import layout, plots, status, tables, workflow
+
+
+def main(smk):
+    gammas, seeds = smk.params.gammas, smk.params.seeds
+    table = status.training_status(layout.by_model(smk.input.histories, gammas, seeds))
+    meta = tables.provenance("training_status", config={"gamma": gammas, "seed": seeds})
+    tables.write_frame(table, smk.output.table, meta)
+    out = smk.output
+    plots.save_figure(
+        plots.training_status(table), {"png": out.training_status_png, "pdf": out.training_status_pdf}, meta
+    )
+    print(table.to_string(index=False), flush=True)
+    print(status.warning(table) or "every network reached the criterion", flush=True)
+
+
+workflow.run(main, snakemake)  # noqa: F821
