@@ -77,9 +77,9 @@ def synthetic_network(n_units=128, n_inputs=2, gain=1.5, gamma=0.2, seed=0):
 
 
 def model_network(path):
-    from tdnms.model import load_model, network_parameters  # lazy: pulls in TensorFlow
+    from tdnms.parameters import read_parameters
 
-    params = network_parameters(load_model(path))
+    params = read_parameters(path)
     return {k: params[k] for k in ("W_in", "W_rec", "b", "gamma", "noise_std")}
 
 
@@ -192,7 +192,7 @@ def baseline_pipeline(net, u, h0, **kw):
     centroid = h0.mean(axis=0)
     spread = np.linalg.norm(h0 - centroid, axis=1).mean()
     keep = keep[np.linalg.norm(x[keep] - centroid, axis=1) < 10 * spread]
-    J = fp.jacobian(net["W_rec"], net["b"], net["W_in"], float(net["gamma"]), x[keep], u)
+    J = fp.jacobian(net["W_in"], net["W_rec"], net["b"], float(net["gamma"]), x[keep], u)
     moduli = np.abs(np.linalg.eigvals(J)) if keep.size else np.zeros((0, 1))
     n_unstable = (moduli > 1).sum(axis=1)
     return dict(q=q, first_hit=first_hit, iterations=iters, unique=keep.size, unique_q=q[keep], n_unstable=n_unstable)
@@ -237,7 +237,7 @@ def reach_summary(first_hit):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", help="a saved Keras model (tdnms.model.load_model); default: synthetic network")
+    ap.add_argument("--model", help="a saved Keras model (read by tdnms.parameters); default: synthetic network")
     ap.add_argument("--n-init", type=int, default=1024, help="initial states (default 1024)")
     ap.add_argument(
         "--input", default=None, help="constant input, comma-separated (default 0.5,-0.3 synthetic; zeros for a model)"
@@ -270,10 +270,11 @@ def main(argv=None):
     else:
         u = np.zeros(n_inputs) if args.model else np.array([0.5, -0.3])[:n_inputs]
     if args.hidden:
-        from tdnms import dynamics, tables
+        from tdnms import tables
+        from tdnms.fixed_points.conditions import sample_initial_states
 
         hidden = tables.read_table(args.hidden, kind="hidden_states")[0].to_pandas()
-        h0 = dynamics.sample_initial_states(hidden, args.n_init, 0.02, args.seed)
+        h0 = sample_initial_states(hidden, args.n_init, 0.02, args.seed)
     else:
         h0 = trajectory_states(net, u, args.n_init, seed=args.seed + 1)
     q0 = fp.speed(net["W_in"], net["W_rec"], net["b"], float(net["gamma"]), h0, u)

@@ -6,12 +6,13 @@ rule fixed_points:
     output:
         points=path("points"),
         eigenvalues=path("eigenvalues"),
+        diagnostics=path("fixed_point_diagnostics"),
     log:
         log_path("fixed_points"),
     benchmark:
         benchmark_path("fixed_points")
     conda:
-        "../envs/tensorflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=3000,

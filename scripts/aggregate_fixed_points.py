@@ -2,14 +2,15 @@
 
 import pandas as pd
 
-from tdnms import dynamics, layout, plots, status, tables, workflow
+from tdnms import layout, plots, status, tables, workflow
+from tdnms.fixed_points.conditions import count_by_kind
 
 
 def main(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     parts = []
     for (gamma, seed), path in layout.by_model(smk.input.points, gammas, seeds).items():
-        counts = dynamics.count_by_kind(tables.read_table(path, kind="fixed_points")[0].to_pandas())
+        counts = count_by_kind(tables.read_table(path, kind="fixed_points")[0].to_pandas())
         counts.insert(0, "seed", seed)
         counts.insert(0, "gamma", gamma)
         parts.append(counts)

@@ -1,5 +1,6 @@
 """Tests for tdnms.fixed_points: exact cases with known fixed points, the Jacobian,
-deduplication, gamma (in)dependence, per-state inputs and argument checking."""
+deduplication, gamma (in)dependence, per-state inputs, argument checking, options,
+batched speeds, diagnostics and the workflow glue (tdnms.fixed_points.conditions)."""
 
 from __future__ import annotations
 
@@ -134,7 +135,7 @@ def test_jacobian_matches_central_differences_and_column_convention():
     h = rng.uniform(-0.9, 0.9, size=n_units)
     u = rng.normal(size=n_inputs)
 
-    J = jacobian(W_rec, b, W_in, gamma, h, u)
+    J = jacobian(W_in, W_rec, b, gamma, h, u)
     eps = 1e-6
     fd = np.empty((n_units, n_units))
     for j in range(n_units):
@@ -149,7 +150,7 @@ def test_jacobian_matches_central_differences_and_column_convention():
     assert np.abs(J - wrong).max() > 1e-2
 
     H = np.stack([h, -h, 0.5 * h])
-    JB = jacobian(W_rec, b, W_in, gamma, H, u)
+    JB = jacobian(W_in, W_rec, b, gamma, H, u)
     assert JB.shape == (3, n_units, n_units)
     np.testing.assert_allclose(JB[0], J, atol=1e-15)
 
@@ -275,9 +276,11 @@ def test_bad_arguments_raise_value_error_naming_the_argument(change, name):
 
 def test_jacobian_and_eigen_table_check_their_arguments():
     with pytest.raises(ValueError, match="^gamma"):
-        jacobian(np.eye(2), np.zeros(2), np.zeros((1, 2)), 2.0, np.zeros(2), [0.0])
+        jacobian(np.zeros((1, 2)), np.eye(2), np.zeros(2), 2.0, np.zeros(2), [0.0])
     with pytest.raises(ValueError, match="^h"):
-        jacobian(np.eye(2), np.zeros(2), np.zeros((1, 2)), 0.5, np.zeros(3), [0.0])
+        jacobian(np.zeros((1, 2)), np.eye(2), np.zeros(2), 0.5, np.zeros(3), [0.0])
+    with pytest.raises(ValueError, match="argument order"):  # the old (W_rec, b, W_in, ...) order
+        jacobian(np.eye(2), np.zeros(2), np.zeros((1, 2)), 0.5, np.zeros(2), [0.0])
     with pytest.raises(ValueError, match="^vectors"):
         eigen_table(pd.DataFrame(columns=POINT_COLUMNS), np.zeros((1, 2)), np.eye(2), np.zeros(2), 0.5, vectors="some")
 
@@ -298,7 +301,7 @@ def test_unstable_modes_point_along_the_units_at_their_middle_root():
     top = eig.iloc[0]
     assert top["unstable"] and top["abs"] > 1 and top["imag"] == 0
     np.testing.assert_allclose(top["vector"], [1.0, 0.0], atol=1e-12)  # unit norm, sign fixed, along unit 0
-    J = jacobian(W_rec, b, W_in, gamma, states(points)[0], [0.0])
+    J = jacobian(W_in, W_rec, b, gamma, states(points)[0], [0.0])
     np.testing.assert_allclose(J @ np.array(top["vector"]), top["real"] * np.array(top["vector"]), atol=1e-12)
 
     seg = mode_segments(points, eig, scale=0.5)
@@ -340,7 +343,6 @@ def test_ghost_of_a_saddle_node_is_reported_as_a_slow_point():
 
     no_slow = find_fixed_points(W_in, W_rec, bias, gamma, [0.0], h0, slow_point_threshold=None)
     assert no_slow["kind"].tolist() == ["stable"] and no_slow.attrs["n_unconverged"] == 20
-
 
 
 def test_states_stuck_in_a_ghost_are_given_up_early_and_the_others_still_converge():
@@ -386,34 +388,34 @@ def test_every_step_lowers_q_so_abandoning_and_chord_steps_hide_no_fixed_point()
     match(res.states[conv], known, tol=1e-10)  # every one of the 27 points is reached by some state
     np.testing.assert_allclose(res.states, plain.states, rtol=0, atol=0)
 
+
 def test_damped_step_solver_matches_a_direct_solve_and_survives_a_bad_warm_start():
     """The single-precision, warm-started CG of the Levenberg-Marquardt steps solves
     (A^T A + mu I) d = -A^T r: with enough iterations it matches a float64 direct solve,
     a warm start at the answer stays there, and a warm start that overflows float32
     after rescaling falls back to the zero start instead of producing NaN."""
-    from tdnms.fixed_points import _Net, _NewtonSolver
+    from tdnms.fixed_points.damped import cg_directions
+    from tdnms.fixed_points.leaky_map import ResidualMap
 
     rng = np.random.default_rng(3)
     n_units, n = 24, 5
     W_rec = 1.4 * rng.normal(size=(n_units, n_units)) / np.sqrt(n_units)
     gamma = 0.3
-    net = _Net(W_rec, gamma)
+    net = ResidualMap(W_rec, gamma)
     h = rng.uniform(-0.9, 0.9, size=(n, n_units))
     c = 0.1 * rng.normal(size=(n, n_units))
     t, r, q = net.residual(h, c)
-    solver = _NewtonSolver(net, h.copy(), t, r, q, c, np.zeros(n, dtype=np.int64), 1e-20)
-    solver.cg_iterations = 200
     s = 1.0 - t * t
     grad = net.gradient(t, r)
     mu = np.full(n, 0.05)
 
     A = net.a_matrices(t)  # (n, N, N), column convention
     direct = np.stack([np.linalg.solve(A[k].T @ A[k] + mu[k] * np.eye(n_units), -grad[k]) for k in range(n)])
-    cold = solver._cg_directions(s, grad, mu)
+    cold = cg_directions(net, s, grad, mu, iterations=200)
     np.testing.assert_allclose(cold, direct, rtol=0, atol=1e-2 * np.abs(direct).max())
-    warm = solver._cg_directions(s, grad, mu, direct)
+    warm = cg_directions(net, s, grad, mu, direct, iterations=200)
     np.testing.assert_allclose(warm, direct, rtol=0, atol=1e-3 * np.abs(direct).max())
-    bad = solver._cg_directions(s, grad * 1e-30, mu, np.full_like(direct, 1e20))
+    bad = cg_directions(net, s, grad * 1e-30, mu, np.full_like(direct, 1e20), iterations=200)
     assert np.all(np.isfinite(bad))
     np.testing.assert_allclose(bad * 1e30, cold, rtol=0, atol=1e-3 * np.abs(direct).max())
 
@@ -421,16 +423,17 @@ def test_damped_step_solver_matches_a_direct_solve_and_survives_a_bad_warm_start
 def test_single_precision_newton_directions_are_close_to_double_and_flagged_per_state():
     """Far from convergence Newton directions come from a float32 LU; they must agree with
     the float64 solve to about cond(A) x 1e-7, and unflagged states stay in float64."""
-    from tdnms.fixed_points import _Net, _newton_directions
+    from tdnms.fixed_points.leaky_map import ResidualMap
+    from tdnms.fixed_points.newton import newton_directions
 
     rng = np.random.default_rng(4)
     n_units, n = 32, 6
-    net = _Net(1.2 * rng.normal(size=(n_units, n_units)) / np.sqrt(n_units), 0.25)
+    net = ResidualMap(1.2 * rng.normal(size=(n_units, n_units)) / np.sqrt(n_units), 0.25)
     h = rng.uniform(-0.8, 0.8, size=(n, n_units))
     t, r, _ = net.residual(h, 0.1 * rng.normal(size=(n, n_units)))
-    exact = _newton_directions(net, t, r)
+    exact = newton_directions(net, t, r)
     coarse = np.array([True, False] * (n // 2))
-    mixed = _newton_directions(net, t, r, coarse)
+    mixed = newton_directions(net, t, r, coarse)
     A = net.a_matrices(t)
     direct = np.stack([np.linalg.solve(A[k], -r[k]) for k in range(n)])
     np.testing.assert_allclose(exact, direct, rtol=1e-10, atol=0)
@@ -511,3 +514,106 @@ def test_no_points_gives_empty_typed_tables():
     eig = eigen_table(df, W_in, W_rec, b, 0.5)
     assert len(eig) == 0 and {"point_id", "eig_index", "real", "imag", "abs", "vector"} <= set(eig.columns)
     assert len(mode_segments(df, eig)) == 0
+
+
+# --------------------------------------------------------------------------- batched speed, options, diagnostics
+def test_speed_and_map_take_batches_with_one_input_per_state_and_leading_shapes():
+    rng = np.random.default_rng(8)
+    n_units, n_inputs, gamma = 7, 2, 0.3
+    W_in, W_rec, b = rng.normal(size=(n_inputs, n_units)), rng.normal(size=(n_units, n_units)), rng.normal(size=n_units)
+    H = rng.uniform(-1, 1, size=(3, 5, n_units))  # (trials, bins, units)
+    U = rng.normal(size=(3, 5, n_inputs))  # each bin's own input
+    q = speed(W_in, W_rec, b, gamma, H, U)
+    assert q.shape == (3, 5)
+    one_by_one = [[speed(W_in, W_rec, b, gamma, H[i, j], U[i, j]) for j in range(5)] for i in range(3)]
+    np.testing.assert_allclose(q, one_by_one, rtol=1e-14)
+    flat = speed(W_in, W_rec, b, gamma, H.reshape(15, n_units), U.reshape(15, n_inputs))
+    np.testing.assert_array_equal(flat, q.reshape(15))
+    F = leaky_map(W_in, W_rec, b, gamma, H, U)
+    assert F.shape == H.shape
+    np.testing.assert_allclose(q, 0.5 * ((F - H) ** 2).sum(axis=-1), rtol=1e-12)
+    assert jacobian(W_in, W_rec, b, gamma, H, U).shape == (3, 5, n_units, n_units)
+    with pytest.raises(ValueError, match="^u"):
+        speed(W_in, W_rec, b, gamma, H, U[:2])
+
+
+def test_options_object_and_keywords_are_the_same_and_checked():
+    from tdnms.fixed_points import FixedPointOptions
+
+    W_in, W_rec, b, gamma = bistable_blocks([2.0, 1.8], [0.1, -0.05])
+    h0 = np.random.default_rng(2).uniform(-1, 1, size=(40, 2))
+    opts = FixedPointOptions(unique_tolerance=1e-5, slow_point_threshold=None)
+    a = find_fixed_points(W_in, W_rec, b, gamma, [0.0], h0, options=opts)
+    c = find_fixed_points(W_in, W_rec, b, gamma, [0.0], h0, unique_tolerance=1e-5, slow_point_threshold=None)
+    pd.testing.assert_frame_equal(a, c)
+    with pytest.raises(TypeError, match="no_such_option"):
+        find_fixed_points(W_in, W_rec, b, gamma, [0.0], h0, no_such_option=1)
+    with pytest.raises(ValueError, match="^cg_iterations"):
+        FixedPointOptions(cg_iterations=0)
+    with pytest.raises(ValueError, match="^armijo"):
+        opts.replace(armijo=-1.0)
+    assert opts.replace(chord_steps=0).chord_steps == 0  # chord steps off
+    no_chord = refine_states(W_in, W_rec, b, gamma, [0.0], h0, chord_steps=0)
+    assert (no_chord.status == CONVERGED).all()
+
+
+def test_diagnostics_account_for_every_initial_state():
+    from tdnms.fixed_points import locate_fixed_points
+
+    w = 2.0
+    h_star = np.sqrt(1 - 1 / w)
+    bias = np.arctanh(h_star) - w * h_star - 0.05  # a ghost above the slow-point threshold
+    W_in, W_rec, b, gamma = bistable_blocks([w], [bias], gamma=1.0)
+    h0 = np.concatenate([np.linspace(0.5, 0.95, 20), np.linspace(-0.95, -0.5, 5)])[:, None]
+    found = locate_fixed_points(W_in, W_rec, b, gamma, [0.0], h0)
+    d = found.diagnostics()
+    assert d["n_initial_states"] == 25
+    assert d["n_converged_states"] + d["n_stalled"] + d["n_max_iterations"] == 25
+    # the ghost (min q 3.1e-4) is above slow_point_threshold: its states are given up, not kept
+    assert d["n_converged_states"] + d["n_unconverged"] == 25 and d["n_stalled"] == d["n_unconverged"] >= 5
+    assert d["newton_iterations"] > 0 and d["descent_iterations"] == 0 and d["seconds"] > 0
+    table = found.table()
+    assert table["n_converged"].sum() + d["n_unconverged"] == 25
+    assert {k: table.attrs[k] for k in d if k != "seconds"} == {k: v for k, v in d.items() if k != "seconds"}
+    assert found.moduli.shape == (len(table), 1)
+
+
+# --------------------------------------------------------------------------- kinds and workflow glue
+def test_conditions_give_unique_point_ids_diagnostics_and_counts_over_every_kind():
+    from tdnms import plots
+    from tdnms.fixed_points import KINDS
+    from tdnms.fixed_points.conditions import count_by_kind, fixed_points_by_condition
+
+    W_in, W_rec, b, gamma = (
+        np.array([[1.5], [0.0]]),
+        np.array([[2.0]]),
+        np.array([0.0]),
+        0.5,
+    )  # light drives the unit, odor does nothing
+    params = dict(W_in=W_in, W_rec=W_rec, b=b, gamma=gamma)
+    h0 = np.linspace(-0.99, 0.99, 41)[:, None]
+    conditions = {"delay": [0.0, 0.0], "light": [1.0, 0.0]}
+    points, eigen, diag = fixed_points_by_condition(params, h0, conditions, slow_point_threshold=None)
+    assert points["point_id"].tolist() == list(range(len(points)))
+    assert points.groupby("condition").size().to_dict() == {"delay": 3, "light": 1}
+    assert set(eigen["point_id"]) == set(points["point_id"]) and not points.attrs
+    assert diag["condition"].tolist() == ["delay", "light"] and (diag["n_initial_states"] == 41).all()
+    assert "seconds" not in diag.columns
+    counts = count_by_kind(points)
+    assert counts["kind"].tolist() == [k for k in KINDS for _ in conditions]  # zero-filled, in the one order
+    assert counts.set_index(["condition", "kind"]).loc[("delay", "saddle"), "count"] == 0
+    assert set(points["kind"]) <= set(KINDS) and set(plots.KIND_STYLE) == set(KINDS)
+    with pytest.raises(ValueError, match="conditions.bad"):
+        fixed_points_by_condition(params, h0, {"bad": [1.0]})
+
+
+def test_rule_fingerprint_covers_every_module_of_the_package():
+    from pathlib import Path
+
+    from tdnms.fingerprint import library_modules
+
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    package = sorted((scripts / "tdnms" / "fixed_points").glob("*.py"))
+    used = set(library_modules(scripts / "fixed_points.py"))
+    assert set(package) <= used and scripts / "tdnms" / "parameters.py" in used
+    assert "model.py" not in {p.name for p in used}  # no TensorFlow in this job

@@ -50,6 +50,9 @@ OUTPUTS: dict[str, Output] = {
     "components": _model("pca", "components.parquet", "pca", "PCA components"),
     "points": _model("fixed_points", "points.parquet", "fixed_points", "fixed and slow points"),
     "eigenvalues": _model("fixed_points", "eigenvalues.parquet", "fixed_points", "Jacobian spectra"),
+    "fixed_point_diagnostics": _model(
+        "fixed_points", "diagnostics.parquet", "fixed_points", "fixed-point finder counts per condition"
+    ),
     "status": Output("models/status.parquet", "training_status", "training outcome per network"),
     "scores_all": Output("scores/all.parquet", "aggregate_scores", "scores of the sweep"),
     "pca_all": Output("pca/all.parquet", "aggregate_pca", "explained variance of the sweep"),

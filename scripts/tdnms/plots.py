@@ -248,6 +248,7 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, mar
 
 
 CONDITION_MARKERS = ["o", "s", "^", "D", "v", "P"]
+# Marker style per point kind; the kinds themselves are tdnms.fixed_points.kinds.KINDS.
 KIND_STYLE = {
     "stable": {"filled": True, "color": "k"},
     "saddle": {"filled": False, "color": "tab:red"},
@@ -309,6 +310,8 @@ def fixed_points_on_pca(points, eigen, projections, explained, components, spec:
 
 def eigenvalue_spectra(points, eigen):
     """Eigenvalues of the Jacobian at every fixed point, one panel per condition, unit circle drawn."""
+    from .fixed_points.kinds import KINDS
+
     conditions = list(dict.fromkeys(points["condition"])) or ["(none)"]
     fig, axes = plt.subplots(1, len(conditions), figsize=(3.3 * len(conditions), 3.4), squeeze=False)
     theta = np.linspace(0, 2 * np.pi, 400)
@@ -316,7 +319,8 @@ def eigenvalue_spectra(points, eigen):
     for ax, condition in zip(axes[0], conditions):
         ax.plot(np.cos(theta), np.sin(theta), color="0.4", lw=0.8, ls="--")
         sub = eigen[eigen["condition"] == condition]
-        for kind, style in KIND_STYLE.items():
+        for kind in KINDS:
+            style = KIND_STYLE[kind]
             rows = sub[sub["point_id"].map(kind_of) == kind]
             if len(rows):
                 ax.scatter(rows["real"], rows["imag"], s=6, color=style["color"], alpha=0.6, label=kind)
@@ -335,12 +339,15 @@ def fixed_points_vs_gamma(counts: pd.DataFrame, marked=frozenset()):
 
     ``marked`` networks are drawn as red crosses and left out of the means.
     """
+    from .fixed_points.kinds import KINDS
+
     conditions = list(dict.fromkeys(counts["condition"]))
     gammas = sorted(counts["gamma"].unique())
     fig, axes = plt.subplots(1, len(conditions), figsize=(3.3 * len(conditions), 3.2), sharey=True, squeeze=False)
     for ax, condition in zip(axes[0], conditions):
         sub = counts[counts["condition"] == condition]
-        for kind, style in KIND_STYLE.items():
+        for kind in KINDS:
+            style = KIND_STYLE[kind]
             rows, bad = _split_marked(sub[sub["kind"] == kind], marked)
             ax.scatter(rows["gamma"], rows["count"], s=12, color=style["color"], alpha=0.6)
             ax.scatter(bad["gamma"], bad["count"], **UNCONVERGED_STYLE)
