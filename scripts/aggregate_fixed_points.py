@@ -19,7 +19,10 @@ def main(smk):
     meta = tables.provenance("sweep_fixed_points", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
     shown, missed = status.for_figures(table, mode)
-    fig = plots.fixed_points_vs_gamma(shown, set(missed) if mode == "mark" else set())
+    if len(shown):
+        fig = plots.fixed_points_vs_gamma(shown, set(missed) if mode == "mark" else set())
+    else:
+        fig = plots.empty_figure("No network reached the training criterion.")
     plots.add_note(fig, status.figure_note(missed, mode))
     out = smk.output
     plots.save_figure(fig, {"png": out.fixed_points_vs_gamma_png, "pdf": out.fixed_points_vs_gamma_pdf}, meta)

@@ -20,12 +20,13 @@ def main(smk):
         "figure", config={"gamma": gammas, "seed": seeds, "unconverged": mode}, unconverged=status.unconverged(flags)
     )
     criterion = float(smk.params.criterion)
-    figures = {
-        "training_curves": plots.training_curves(histories, criterion),
-        "accuracy_vs_gamma": plots.accuracy_vs_gamma(scores, criterion, marked),
-        "summary": plots.sweep_summary(scores, pca, criterion, marked),
+    draw = {
+        "training_curves": lambda: plots.training_curves(histories, criterion),
+        "accuracy_vs_gamma": lambda: plots.accuracy_vs_gamma(scores, criterion, marked),
+        "summary": lambda: plots.sweep_summary(scores, pca, criterion, marked),
     }
-    for name, fig in figures.items():
+    for name, make in draw.items():
+        fig = make() if len(scores) else plots.empty_figure("No network reached the training criterion.")
         plots.add_note(fig, status.figure_note(missed, mode))
         plots.save_figure(fig, {"png": smk.output[f"{name}_png"], "pdf": smk.output[f"{name}_pdf"]}, meta)
 

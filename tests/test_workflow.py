@@ -150,3 +150,31 @@ def test_every_rule_passes_the_fingerprint_of_its_own_library_code():
         script = re.search(r'script:\s*"\.\./scripts/(\w+)\.py"', body)
         if script:
             assert f'library=library_code("{script.group(1)}")' in body, body.split(":", 1)[0]
+
+
+@pytest.mark.slow
+def test_networks_short_of_the_criterion_are_flagged_warned_and_left_out(tmp_path):
+    from tdnms import provenance
+
+    config = {
+        **TINY,
+        "training": {**TINY["training"], "max_steps": 5, "eval_every": 5},
+        "sweep": {"gamma": [0.5], "seed": [0, 1]},
+        "figures": {"unconverged": "mark"},
+    }
+    write_config(tmp_path, config)
+    summary = "results/figures/summary.png"
+    proc = snakemake(tmp_path, "results/scores/all.parquet", "results/pca/all.parquet", summary)
+    warning = "2 of 2 networks did not reach the training criterion: gamma 0.5 seed 0 (5 steps), gamma 0.5 seed 1"
+    assert warning in proc.stdout + proc.stderr  # at the end of the run's own output
+    assert warning in (tmp_path / "results/logs/training_status/all.log").read_text()
+    for table in ("models/status.parquet", "scores/all.parquet", "pca/all.parquet"):
+        frame = pd.read_parquet(tmp_path / "results" / table)
+        assert not frame["reached_criterion"].any(), table
+    marked = provenance.describe(tmp_path / summary)
+    assert marked["config"]["unconverged"] == "mark" and marked["unconverged"] == [[0.5, 0], [0.5, 1]]
+    # The default mode leaves them out and says so under the figure; only the figures rerun.
+    write_config(tmp_path, {**config, "figures": {"unconverged": "exclude"}})
+    proc = snakemake(tmp_path, summary)
+    assert set(job_counts(proc.stdout + proc.stderr)) == {"plot_sweep"}
+    assert provenance.describe(tmp_path / summary)["config"]["unconverged"] == "exclude"

@@ -155,6 +155,14 @@ def add_note(fig, text: str) -> None:
         fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=7, color="tab:red", wrap=True)
 
 
+def empty_figure(text: str):
+    """A small figure that only says why it is empty (e.g. every network was left out)."""
+    fig, ax = plt.subplots(figsize=(4.8, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True)
+    return fig
+
+
 def _split_marked(frame: pd.DataFrame, marked) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of converged networks, and rows of the ``marked`` (gamma, seed) networks."""
     if not marked:
