@@ -1,5 +1,37 @@
 """tdnms: noisy leaky RNNs on the temporal delayed non-match-to-sample task.
 
+Public API
+----------
+These names are stable and tested; the modules behind them may move.
+
+``tdnms.Results(folder="results")``
+    One entry point to a results folder: ``.points`` lists the sweep's
+    ``(gamma, seed)`` pairs; ``.table(name)`` returns any Parquet output of
+    ``tdnms.layout.OUTPUTS`` as one pandas DataFrame with ``gamma`` and ``seed``
+    columns (``.scores()``, ``.trial_scores()``, ``.histories()``, ``.pca()``,
+    ``.explained_variance()``, ``.fixed_points()``, ``.eigenvalues()`` name the
+    main ones); ``.model(gamma, seed)`` and ``.data(split)`` load a network or a
+    trial set; ``.outputs()`` lists every output, the rule that makes it and how
+    many files exist. A missing file raises :class:`MissingOutputError` naming
+    the file and the rule that writes it.
+``tdnms.load_model(path)``
+    A saved network (``.keras``), loaded in Keras safe mode.
+``tdnms.read_trials(path)``
+    A trial set (``data/seed*/<split>.parquet``) as a ``TrialSet``: ``inputs``
+    (n, T, 2: light, odor), ``targets`` (n, T, 1), ``trial_types`` (n, trials
+    per sequence) and the task ``spec``.
+``tdnms.hidden_states(model, inputs)``
+    Noise-free hidden states (n, T, units) and outputs (n, T) of a network for
+    inputs (n, T, 2), e.g. a trial built by hand.
+``tdnms.MissingOutputError``
+    Raised for an output that is not (yet) in the results folder.
+
+Importing ``tdnms`` registers the package's Keras classes (``LeakyRNN``,
+``LeakyRNNCell``, ``ActivityL2``), so ``keras.models.load_model(path)`` works
+after it, in safe mode. Keras is not imported by ``import tdnms`` (importing
+it loads TensorFlow, seconds): when Keras is already loaded the classes are
+registered at once, otherwise as soon as Keras is first imported.
+
 Modules
 -------
 task          trial specification, vectorised trial generation, Parquet data sets
@@ -8,6 +40,81 @@ train         batched, seeded, resumable training to a behavioural criterion
 score         per-trial behavioural scoring and summaries
 tables        Parquet/JSON writing with provenance metadata
 fixed_points  fixed and slow points of the trained dynamics
+layout        where each output lives and which rule writes it
+results       the ``Results`` entry point to a results folder
 """
 
+import importlib
+import sys
+import warnings
+
 __version__ = "0.1.0"
+
+# name -> submodule defining it. Loaded on first access, by module name rather
+# than an import statement: light users (and the workflow's rerun fingerprint,
+# which follows import statements) then never load TensorFlow or these modules.
+_PUBLIC = {
+    "Results": "results",
+    "MissingOutputError": "results",
+    "load_model": "model",
+    "read_trials": "task",
+    "hidden_states": "model",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+def _register_keras_classes() -> None:
+    """Import the model module, whose decorators register the classes with Keras."""
+    try:
+        importlib.import_module(f"{__name__}.model")
+    except Exception as err:  # never let this break the user's own `import keras`
+        warnings.warn(f"tdnms: could not register the Keras classes ({err})", stacklevel=2)
+
+
+class _AfterKerasImport:
+    """Import hook: registers the Keras classes once ``keras`` has been executed.
+
+    It stays in ``sys.meta_path`` until then: TensorFlow looks ``keras`` up with
+    ``importlib.util.find_spec`` before importing it.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras":
+            return None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_register(module):
+            exec_module(module)
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
+            _register_keras_classes()
+
+        spec.loader.exec_module = exec_then_register
+        return spec
+
+
+if "keras" in sys.modules:
+    _register_keras_classes()
+elif not any(type(f).__name__ == "_AfterKerasImport" for f in sys.meta_path):
+    sys.meta_path.insert(0, _AfterKerasImport())
