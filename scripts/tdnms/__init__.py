@@ -39,7 +39,8 @@ model         the Keras 3 leaky RNN (cell, fused layer, network builder)
 train         batched, seeded, resumable training to a behavioural criterion
 score         per-trial behavioural scoring and summaries
 tables        Parquet/JSON writing with provenance metadata
-fixed_points  fixed and slow points of the trained dynamics
+analysis      hidden-state tables and their principal components
+fixed_points  fixed and slow points of the trained dynamics (a package)
 layout        where each output lives and which rule writes it
 results       the ``Results`` entry point to a results folder
 """
