@@ -4,34 +4,32 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from tdnms import layout  # noqa: E402
-from tdnms.config import ConfigError, check_config  # noqa: E402
+from tdnms.config import ConfigError, check_config, gamma_label  # noqa: E402
 from tdnms.fingerprint import library_fingerprint  # noqa: E402
 
-# Our own check first: it names every bad field and what is allowed, before any job.
+# Before any job: every bad field named with what is allowed. The config is then
+# complete (schema defaults filled, integers written as floats converted), so
+# rules and scripts index it directly and never carry defaults of their own.
 try:
-    check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+    config.update(
+        check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+    )
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
-# Then Snakemake's, which also fills in the schema defaults.
-validate(config, "../schemas/config.schema.yaml")
 
 
 wildcard_constraints:
+    # gamma_label writes every gamma positionally (0.1, 1, 0.00001): digits and one point.
     gamma=r"\d+(\.\d+)?",
     seed=r"\d+",
     data_seed=r"\d+",
     split="train|validation|test",
-
-
-def gamma_label(gamma):
-    """How a gamma value appears in paths: 0.1 -> '0.1', 1 -> '1'."""
-    return f"{float(gamma):g}"
 
 
 GAMMAS = [gamma_label(g) for g in config["sweep"]["gamma"]]

@@ -2,16 +2,12 @@
 
 from tdnms import task, workflow
 
-SPLITS = ("train", "validation", "test")
-
-
 def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     data_seed = int(smk.wildcards.data_seed)
-    for index, split in enumerate(SPLITS):
+    for split in task.SPLITS:
         n = int(smk.params.data[f"n_{split}"])
-        # Each split gets its own stream: (data seed, split index).
-        trials = task.generate(spec, n, seed=[data_seed, index])
+        trials = task.generate(spec, n, seed=task.split_seed(data_seed, split))
         task.write_trials(trials, smk.output[split], split=split)
         print(f"{split}: {n} sequences of {spec.sequence_bins} bins -> {smk.output[split]}", flush=True)
 

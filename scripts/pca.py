@@ -6,7 +6,7 @@ from tdnms import analysis, tables, workflow
 def main(smk):
     frame, source = tables.read_table(smk.input.hidden, kind="hidden_states")
     frame = frame.to_pandas()
-    n_components = int(smk.params.pca.get("n_components", 3))
+    n_components = smk.params.pca["n_components"]
     projections, explained, components = analysis.fit_pca(frame, n_components)
     meta = tables.provenance("pca", config=smk.params.pca, seed=source.get("seed"), source=smk.input.hidden)
     tables.write_frame(projections, smk.output.projections, meta)

@@ -9,7 +9,9 @@ def read(path, kind):
 
 def main(smk):
     inp, out = smk.input, smk.output
-    test = task.read_trials(inp.test, task.TaskSpec.from_config(smk.params.task))
+    test = task.read_trials(
+        inp.test, task.TaskSpec.from_config(smk.params.task), split="test", data_seed=smk.config["data"]["seed"]
+    )
     spec = test.spec
     hidden = read(inp.hidden, "hidden_states")
     projections, explained = read(inp.projections, "pca"), read(inp.explained, "pca")

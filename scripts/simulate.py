@@ -8,7 +8,7 @@ from tdnms.train import configure_tensorflow
 def main(smk):
     configure_tensorflow(smk.threads)
     spec = task.TaskSpec.from_config(smk.params.task)
-    test = task.read_trials(smk.input.test, spec)
+    test = task.read_trials(smk.input.test, spec, split="test", data_seed=smk.config["data"]["seed"])
     model = load_model(smk.input.model)
     hidden, outputs = hidden_states(model, test.inputs)
     seed = int(smk.wildcards.seed)

@@ -9,8 +9,9 @@ from tdnms import train as training
 def main(smk):
     training.configure_tensorflow(smk.threads)
     spec = task.TaskSpec.from_config(smk.params.task)
-    train_set = task.read_trials(smk.input.train, spec)
-    validation_set = task.read_trials(smk.input.validation, spec)
+    data_seed = smk.config["data"]["seed"]
+    train_set = task.read_trials(smk.input.train, spec, split="train", data_seed=data_seed)
+    validation_set = task.read_trials(smk.input.validation, spec, split="validation", data_seed=data_seed)
     config = training.TrainConfig.from_config(smk.params.training)
     seed = int(smk.wildcards.seed)
     model, history, reached = training.train(

@@ -76,6 +76,43 @@ def test_missing_column_is_rejected_naming_file_and_column(tiny_copy):
     assert "test.parquet: missing column 'target'" in log
 
 
+def test_nan_in_training_data_is_rejected_naming_file_and_column_not_divergence(tiny_copy):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tiny_copy / "results/data/seed0/train.parquet"
+    table = pq.read_table(data)
+    light = table["light"].to_numpy().copy()
+    light[[5, 900]] = np.nan
+    table = table.set_column(table.schema.get_field_index("light"), "light", pa.array(light))
+    pq.write_table(table.replace_schema_metadata(pq.read_schema(data).metadata), data)
+    proc = snakemake(tiny_copy, MODEL, check=False)
+    assert proc.returncode != 0
+    log = (tiny_copy / "results/logs/train/0.2_0.log").read_text()
+    assert "train.parquet: column 'light' has 2 non-finite value(s)" in log
+    assert "diverged" not in log and "learning_rate" not in log
+    assert not (tiny_copy / MODEL).exists()
+
+
+def test_another_split_is_rejected_naming_the_file(tiny_copy):
+    data = tiny_copy / "results/data/seed0"
+    shutil.copyfile(data / "train.parquet", data / "validation.parquet")
+    proc = snakemake(tiny_copy, MODEL, check=False)
+    assert proc.returncode != 0
+    log = (tiny_copy / "results/logs/train/0.2_0.log").read_text()
+    assert "validation.parquet: holds the 'train' split, but this job reads it as the 'validation' split" in log
+
+
+def test_another_data_seed_is_rejected_naming_the_file(tiny_copy):
+    spec = task.TaskSpec.from_config(TINY["task"])
+    test = tiny_copy / "results/data/seed0/test.parquet"
+    task.write_trials(task.generate(spec, 30, seed=task.split_seed(7, "test")), test, split="test")
+    proc = snakemake(tiny_copy, SCORE, check=False)
+    assert proc.returncode != 0
+    log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
+    assert "test.parquet: made with generator seed [7, 2], but data.seed 0 gives [0, 2]" in log
+
+
 LONG = {
     **TINY,
     "sweep": {"gamma": [0.2], "seed": [0]},

@@ -1,6 +1,7 @@
 import hashlib
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -122,6 +123,36 @@ def test_reader_rejects_missing_column_and_corrupt_file(tmp_path):
         task.read_trials(tmp_path / "nope.parquet")
 
 
+def _with_nan(path, column, rows):
+    table = pq.read_table(path)
+    values = table[column].to_numpy().copy()
+    values[rows] = np.nan
+    index = table.schema.get_field_index(column)
+    pq.write_table(table.set_column(index, column, pa.array(values)).replace_schema_metadata(table.schema.metadata), path)
+
+
+@pytest.mark.parametrize("column", ["light", "odor", "target"])
+def test_reader_rejects_non_finite_inputs_or_targets_naming_file_and_column(tmp_path, column):
+    path = tmp_path / "train.parquet"
+    task.write_trials(task.generate(task.TaskSpec(), 3, seed=[0, 0]), path, split="train")
+    _with_nan(path, column, [17, 18, 400])
+    with pytest.raises(tables.DataFileError, match=rf"train\.parquet: column '{column}' has 3 non-finite .* row 17"):
+        task.read_trials(path, task.TaskSpec(), split="train", data_seed=0)
+
+
+def test_reader_checks_split_and_data_seed_naming_the_file(tmp_path):
+    spec = task.TaskSpec()
+    train = tmp_path / "validation.parquet"  # a copy of the training split under the validation name
+    task.write_trials(task.generate(spec, 3, seed=task.split_seed(0, "train")), train, split="train")
+    with pytest.raises(tables.DataFileError, match=r"validation\.parquet: holds the 'train' split.*'validation'"):
+        task.read_trials(train, spec, split="validation", data_seed=0)
+    other_seed = tmp_path / "test.parquet"
+    task.write_trials(task.generate(spec, 3, seed=task.split_seed(5, "test")), other_seed, split="test")
+    with pytest.raises(tables.DataFileError, match=r"test\.parquet: made with generator seed \[5, 2\].*data.seed 0"):
+        task.read_trials(other_seed, spec, split="test", data_seed=0)
+    assert task.read_trials(other_seed, spec, split="test", data_seed=5).n_sequences == 3
+
+
 @pytest.mark.parametrize(
     "config, field",
     [
@@ -135,7 +166,7 @@ def test_reader_rejects_missing_column_and_corrupt_file(tmp_path):
         ({"start_cue": [0, 300]}, "task.start_cue"),
         ({"response_window": [160, 131]}, "task.response_window"),
         ({"trial_types": {"SL": {"odor_windows": [[30, 50]], "go": "yes"}}, "draw": ["SL"]}, "go"),
-        ({"n_bin": 200}, "unknown key"),
+        ({"n_bin": 200}, "task: .*'n_bin' was unexpected"),
     ],
 )
 def test_bad_specs_raise_value_error_naming_the_field(config, field):

@@ -1,20 +1,52 @@
-"""Configuration checks with messages that name the bad field and what is allowed.
+"""The workflow configuration: one schema, one check, one normaliser.
 
-The JSON schema (``schemas/config.schema.yaml``) checks types, ranges and unknown
-keys; :class:`~tdnms.task.TaskSpec` and the model/training classes check the rules
-that span several fields. Snakemake calls :func:`check_config` before it builds
-the DAG, so a bad config stops the run before any job starts.
+``schemas/config.schema.yaml`` is the single source of every field's type, range,
+description and default. :func:`check_config` (called by ``rules/common.smk``
+before Snakemake builds the DAG) rejects, with every bad field named and what is
+allowed:
+
+* any number that is not finite or exceeds float32's range, wherever it is
+  (NaN or infinity would pass the schema's range checks and fail, or silently
+  never trigger, inside a job);
+* anything the schema rejects (types, ranges, unknown keys);
+* the cross-field rules the schema cannot express (:func:`cross_field_problems`).
+
+It returns the *complete* configuration: schema defaults filled in and integers
+written as floats (``64.0``) converted to ``int``. The library's config objects
+(:class:`tdnms.task.TaskSpec`, :class:`tdnms.train.TrainConfig`) check and
+complete their sections through :func:`check_section`, so there is one set of
+messages and one set of defaults.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import math
 from pathlib import Path
 
+import numpy as np
 import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Longest gamma path label ("0." plus decimals): long enough for any value the
+# decay factor could sensibly take, short enough to keep file names readable.
+MAX_GAMMA_LABEL = 24
 
 
 class ConfigError(ValueError):
     """The configuration is invalid; the message lists every problem found."""
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def load_schema(path: str | Path | None = None) -> dict:
+    """The parsed schema (cached; do not modify it)."""
+    return _load(str(path or SCHEMA_PATH))
 
 
 def field_path(parts) -> str:
@@ -25,63 +57,233 @@ def field_path(parts) -> str:
     return out or "(top level)"
 
 
-def _allowed(error) -> str:
+def _resolve(schema: dict, root: dict) -> dict:
+    """``schema`` with a local ``$ref`` replaced by its target (sibling keys win)."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        target = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def _section_schema(name: str, root: dict) -> dict:
+    """A standalone schema for one dotted section (``'analysis.fixed_points'``)."""
+    schema = root
+    for part in name.split("."):
+        schema = _resolve(schema, root)["properties"][part]
+    return {"$schema": root.get("$schema"), "$defs": root.get("$defs", {}), **schema}
+
+
+# -- messages -----------------------------------------------------------------------
+_TYPE_WORDS = {
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "string": "a string",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+
+
+def _describe(schema: dict, root: dict) -> str:
+    """What one (sub)schema allows, in words: 'a number > 0, <= 1'."""
+    schema = _resolve(schema, root)
+    if "oneOf" in schema or "anyOf" in schema:
+        return " or ".join(_describe(s, root) for s in schema.get("oneOf", schema.get("anyOf")))
+    kind = schema.get("type")
+    ranges = [
+        f"{word} {schema[key]}"
+        for key, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
+        if key in schema
+    ]
+    bits = [" ".join([_TYPE_WORDS.get(kind, str(kind))] + ranges[:1])] if kind else ranges[:1]
+    bits += ranges[1:]
+    if "minItems" in schema and schema.get("minItems") == schema.get("maxItems"):
+        bits.append(f"exactly {schema['minItems']} items")
+    else:
+        bits += [f"{word} {schema[k]} items" for k, word in (("minItems", "at least"), ("maxItems", "at most")) if k in schema]
+    if schema.get("uniqueItems"):
+        bits.append("no duplicates")
+    if "enum" in schema:
+        bits.append(f"one of {schema['enum']}")
+    return ", ".join(bits)
+
+
+def _allowed(error, root: dict) -> str:
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and "properties" in schema:
         return "allowed keys: " + ", ".join(sorted(schema["properties"]))
     if error.validator == "required":
         return "required keys: " + ", ".join(schema["required"])
-    bits = []
-    if "description" in schema:
-        bits.append(schema["description"])
-    for key, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
-        if key in schema:
-            bits.append(f"{word} {schema[key]}")
-    if "type" in schema:
-        bits.append(f"type {schema['type']}")
-    if "enum" in schema:
-        bits.append(f"one of {schema['enum']}")
-    return "allowed: " + ", ".join(bits) if bits else ""
+    description = _resolve(schema, root).get("description")
+    words = _describe(schema, root)
+    return "allowed: " + "; ".join(b for b in (description, words) if b)
 
 
-def _message(error) -> str:
-    where = field_path(error.absolute_path)
-    if error.validator == "oneOf" and error.context:
-        # "null or a positive number": report the closest alternative's complaint.
-        error = min(error.context, key=lambda e: len(list(e.schema_path)))
-    allowed = _allowed(error)
-    return f"{where}: {error.message}" + (f" ({allowed})" if allowed else "")
+def _message(error, prefix: tuple, root: dict) -> str:
+    where = field_path(prefix + tuple(error.absolute_path))
+    if error.validator in ("oneOf", "anyOf"):
+        text = f"{error.instance!r} is not valid"
+    else:
+        text = error.message
+    allowed = _allowed(error, root)
+    return f"{where}: {text}" + (f" ({allowed})" if allowed else "")
 
 
-def check_config(config: dict, schema_path: str | Path) -> None:
-    """Raise :class:`ConfigError` listing every schema and cross-field problem in ``config``."""
+def _bad_numbers(value, path: tuple):
+    """(path, value) of every number that is not finite or beyond float32's range."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _bad_numbers(item, path + (key,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _bad_numbers(item, path + (i,))
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
+            yield path, value
+
+
+def problems(instance, schema: dict, root: dict, prefix: tuple = ()) -> list[str]:
+    """Every non-finite number and every schema violation in ``instance``, fields named."""
     import jsonschema
 
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    out, bad_paths = [], set()
+    for path, value in _bad_numbers(instance, prefix):
+        bad_paths.add(path)
+        out.append(
+            f"{field_path(path)}: {value!r} is not a finite number "
+            f"(allowed: finite numbers of magnitude <= {FLOAT32_MAX:.3g}; .nan and .inf are rejected everywhere)"
+        )
     validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = [_message(e) for e in errors]
-    if not problems:
-        problems = cross_field_problems(config)
-    if problems:
-        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        if prefix + tuple(error.absolute_path) not in bad_paths:
+            out.append(_message(error, prefix, root))
+    return out
+
+
+# -- normalising --------------------------------------------------------------------
+def _types(schema: dict) -> list:
+    kind = schema.get("type", [])
+    return kind if isinstance(kind, list) else [kind]
+
+
+def normalise(instance, schema: dict, root: dict):
+    """A copy of a *valid* ``instance`` with schema defaults filled and integral floats made ``int``."""
+    import jsonschema
+
+    schema = _resolve(schema, root)
+    for key in ("oneOf", "anyOf"):
+        for branch in schema.get(key, []):
+            full = {"$defs": root.get("$defs", {}), **_resolve(branch, root)}
+            if jsonschema.validators.validator_for(full)(full).is_valid(instance):
+                return normalise(instance, branch, root)
+    if isinstance(instance, float) and "integer" in _types(schema) and instance.is_integer():
+        return int(instance)
+    if isinstance(instance, dict):
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        out = {}
+        for key, value in instance.items():
+            sub = props.get(key, extra if isinstance(extra, dict) else {})
+            out[key] = normalise(value, sub, root)
+        for key, sub in props.items():
+            sub = _resolve(sub, root)
+            if key not in out and "default" in sub:
+                out[key] = normalise(copy.deepcopy(sub["default"]), sub, root)
+        return out
+    if isinstance(instance, list):
+        items = schema.get("items", {})
+        return [normalise(v, items, root) for v in instance]
+    return copy.deepcopy(instance)
+
+
+def check_section(name: str, section: dict | None, schema_path: str | Path | None = None) -> dict:
+    """Check one (possibly partial) section and return it complete.
+
+    ``name`` is dotted (``'training'``, ``'analysis.fixed_points'``); messages name
+    fields as ``training.batch_size``. Raises :class:`ConfigError`.
+    """
+    root = load_schema(schema_path)
+    schema = _section_schema(name, root)
+    section = {} if section is None else section
+    found = problems(section, schema, root, tuple(name.split(".")))
+    if found:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(found))
+    return normalise(section, schema, root)
+
+
+def section_defaults(name: str) -> dict:
+    """The complete default section ``name`` as the schema defines it."""
+    root = load_schema()
+    return normalise({}, _section_schema(name, root), root)
+
+
+def check_config(config: dict, schema_path: str | Path | None = None) -> dict:
+    """Check the whole configuration; return it complete (defaults filled, integers converted).
+
+    Raises :class:`ConfigError` listing every problem, each naming its field.
+    """
+    root = load_schema(schema_path)
+    found = problems(config, root, root)
+    if found:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(found))
+    complete = normalise(config, root, root)
+    found = cross_field_problems(complete)
+    if found:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(found))
+    return complete
+
+
+# -- cross-field rules ----------------------------------------------------------------
+def gamma_label(gamma) -> str:
+    """How a gamma value appears in paths: 0.1 -> '0.1', 1 -> '1', 1e-5 -> '0.00001'.
+
+    Positional (no exponent, so it matches the ``gamma`` wildcard ``\\d+(\\.\\d+)?``)
+    and the shortest text that reads back as the same float, so
+    ``float(gamma_label(g)) == g`` for every float ``g``.
+    """
+    return np.format_float_positional(float(gamma), trim="-")
+
+
+def _gamma_problems(gammas) -> list[str]:
+    out, seen = [], {}
+    for i, g in enumerate(gammas):
+        label = gamma_label(g)
+        if len(label) > MAX_GAMMA_LABEL or float(label) != float(g):
+            out.append(
+                f"sweep.gamma[{i}]: {g!r} would appear in paths as 'gamma{label}' ({len(label)} characters); "
+                f"allowed: values in (0, 1] written with at most {MAX_GAMMA_LABEL - 2} decimals, e.g. 1e-5 or 0.125"
+            )
+        elif label in seen:
+            out.append(f"sweep.gamma[{i}]: {g!r} has the same path label '{label}' as sweep.gamma[{seen[label]}]")
+        seen.setdefault(label, i)
+    return out
 
 
 def cross_field_problems(config: dict) -> list[str]:
-    """Rules the schema cannot express, checked by the classes that own them."""
+    """Rules the schema cannot express; ``config`` must be complete and schema-valid."""
     from .task import TaskSpec
-    from .train import TrainConfig
 
-    problems = []
+    out = []
     try:
-        TaskSpec.from_config(config.get("task"))
+        TaskSpec.from_config(config["task"])
     except ValueError as err:
-        problems.append(str(err))
-    try:
-        TrainConfig.from_config(config.get("training"))
-    except ValueError as err:
-        problems.append(str(err))
-    gammas = [f"{float(g):g}" for g in config["sweep"]["gamma"]]
-    if len(set(gammas)) != len(gammas):
-        problems.append(f"sweep.gamma: values {gammas} coincide once formatted for file names")
-    return problems
+        out.append(str(err).removeprefix("invalid configuration:\n  - "))
+    out += _gamma_problems(config["sweep"]["gamma"])
+    units, n_components = config["model"]["units"], config["analysis"]["pca"]["n_components"]
+    if n_components > units:
+        out.append(
+            f"analysis.pca.n_components: {n_components} components exceed model.units ({units}); "
+            f"allowed: 2 <= n_components <= model.units"
+        )
+    fixed = config["analysis"]["fixed_points"]
+    slow, tol = fixed["slow_point_threshold"], fixed["q_tolerance"]
+    if slow is not None and slow < tol:
+        out.append(
+            f"analysis.fixed_points.slow_point_threshold: {slow} is below analysis.fixed_points.q_tolerance "
+            f"({tol}); allowed: null or a number >= q_tolerance"
+        )
+    return out

@@ -24,6 +24,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from . import config
+
 PACKAGE = "tdnms"
 
 
@@ -308,14 +310,17 @@ class LeakyRNN(keras.layers.Layer):
         return config
 
 
+_MODEL = config.section_defaults("model")  # the schema's defaults for the model section
+
+
 def build_network(
-    units: int = 128,
+    units: int = _MODEL["units"],
     gamma: float = 0.2,
-    noise_std: float = 0.3,
+    noise_std: float = _MODEL["noise_std"],
     n_inputs: int = 2,
-    weight_l2: float = 1e-3,
-    activity_l2: float = 1e-3,
-    noise_at_inference: bool = False,
+    weight_l2: float = _MODEL["weight_l2"],
+    activity_l2: float = _MODEL["activity_l2"],
+    noise_at_inference: bool = _MODEL["noise_at_inference"],
     fused: bool = True,
     seed: int | None = None,
 ) -> keras.Model:

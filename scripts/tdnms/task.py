@@ -19,31 +19,29 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from . import tables
+from . import config, tables
 
 INPUT_CHANNELS = ("light", "odor")
 
-DEFAULT_TRIAL_TYPES = {
-    "SL": {"odor_windows": [[30, 50], [80, 130]], "go": True},
-    "LS": {"odor_windows": [[30, 80], [110, 130]], "go": True},
-    "SS": {"odor_windows": [[30, 50], [80, 100]], "go": False},
-}
+_DEFAULTS = config.section_defaults("task")
+DEFAULT_TRIAL_TYPES = _DEFAULTS["trial_types"]
 
 
 def _window(value, field_name: str, n_bins: int) -> tuple[int, int]:
-    """Check one [start, stop) window and return it as a tuple of ints."""
-    if (
-        not isinstance(value, (list, tuple))
-        or len(value) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
-    ):
-        raise ValueError(f"{field_name}: expected a window [start, stop] of two integers, got {value!r}")
+    """Check that one [start, stop) window is non-empty and inside the trial; return it as ints."""
     start, stop = int(value[0]), int(value[1])
     if start >= stop:
         raise ValueError(f"{field_name}: window {[start, stop]} is empty (need start < stop)")
     if start < 0 or stop > n_bins:
-        raise ValueError(f"{field_name}: window {[start, stop]} lies outside the trial [0, {n_bins})")
+        raise ValueError(f"{field_name}: window {[start, stop]} lies outside the trial [0, task.n_bins={n_bins})")
     return start, stop
+
+
+def _trial_types(raw: dict) -> tuple["TrialType", ...]:
+    return tuple(
+        TrialType(str(name), tuple(tuple(int(v) for v in w) for w in body["odor_windows"]), body["go"])
+        for name, body in raw.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -57,22 +55,24 @@ class TrialType:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """Everything that defines the task; built from the ``task`` config section."""
+    """Everything that defines the task; built from the ``task`` config section.
 
-    n_bins: int = 200
-    start_cue: tuple[int, int] = (0, 3)
-    response_window: tuple[int, int] = (131, 160)
-    input_noise_std: float = 0.15
-    trials_per_sequence: int = 1
-    trial_types: tuple[TrialType, ...] = field(
-        default_factory=lambda: tuple(
-            TrialType(name, tuple(map(tuple, t["odor_windows"])), t["go"])
-            for name, t in DEFAULT_TRIAL_TYPES.items()
-        )
-    )
-    draw: tuple[str, ...] = ("SL", "LS", "SS")
+    Field defaults are the schema's (``schemas/config.schema.yaml``); construction
+    checks the fields against the schema and the cross-field rules, raising
+    ``ValueError`` (:class:`tdnms.config.ConfigError`) naming the bad field.
+    """
+
+    n_bins: int = _DEFAULTS["n_bins"]
+    start_cue: tuple[int, int] = tuple(_DEFAULTS["start_cue"])
+    response_window: tuple[int, int] = tuple(_DEFAULTS["response_window"])
+    input_noise_std: float = _DEFAULTS["input_noise_std"]
+    trials_per_sequence: int = _DEFAULTS["trials_per_sequence"]
+    trial_types: tuple[TrialType, ...] = field(default_factory=lambda: _trial_types(DEFAULT_TRIAL_TYPES))
+    draw: tuple[str, ...] | None = None  # None: every trial type, in the order given
 
     def __post_init__(self):
+        if self.draw is None:
+            object.__setattr__(self, "draw", tuple(t.name for t in self.trial_types))
         # Canonical order, so that specs compare equal however the config lists the types.
         object.__setattr__(self, "trial_types", tuple(sorted(self.trial_types, key=lambda t: t.name)))
         self.validate()
@@ -80,84 +80,46 @@ class TaskSpec:
     # -- construction -------------------------------------------------------
     @classmethod
     def from_config(cls, section: dict | None) -> "TaskSpec":
-        """Build and validate a spec from the ``task`` config section (missing keys take defaults)."""
-        section = dict(section or {})
-        known = {
-            "n_bins",
-            "start_cue",
-            "response_window",
-            "input_noise_std",
-            "trials_per_sequence",
-            "trial_types",
-            "draw",
-        }
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ValueError(f"task: unknown key(s) {unknown}; allowed: {sorted(known)}")
-        n_bins = section.get("n_bins", 200)
-        if not isinstance(n_bins, int) or isinstance(n_bins, bool) or n_bins < 1:
-            raise ValueError(f"task.n_bins: expected a positive integer, got {n_bins!r}")
-        raw_types = section.get("trial_types", DEFAULT_TRIAL_TYPES)
-        if not isinstance(raw_types, dict) or not raw_types:
-            raise ValueError("task.trial_types: expected a non-empty mapping of name -> {odor_windows, go}")
-        trial_types = []
-        for name, body in raw_types.items():
-            where = f"task.trial_types.{name}"
-            if not isinstance(body, dict) or set(body) - {"odor_windows", "go"}:
-                raise ValueError(f"{where}: expected keys 'odor_windows' and 'go', got {body!r}")
-            windows = body.get("odor_windows")
-            if not isinstance(windows, (list, tuple)) or not windows:
-                raise ValueError(f"{where}.odor_windows: expected a non-empty list of [start, stop] windows")
-            go = body.get("go")
-            if not isinstance(go, bool):
-                raise ValueError(f"{where}.go: expected true or false, got {go!r}")
-            trial_types.append(
-                TrialType(
-                    str(name),
-                    tuple(_window(w, f"{where}.odor_windows[{i}]", n_bins) for i, w in enumerate(windows)),
-                    go,
-                )
-            )
+        """Build and validate a spec from the ``task`` config section (missing keys take the schema defaults)."""
+        section = config.check_section("task", section)
         return cls(
-            n_bins=n_bins,
-            start_cue=_window(section.get("start_cue", [0, 3]), "task.start_cue", n_bins),
-            response_window=_window(section.get("response_window", [131, 160]), "task.response_window", n_bins),
-            input_noise_std=section.get("input_noise_std", 0.15),
-            trials_per_sequence=section.get("trials_per_sequence", 1),
-            trial_types=tuple(trial_types),
-            draw=tuple(section.get("draw", [t.name for t in trial_types])),
+            n_bins=section["n_bins"],
+            start_cue=tuple(section["start_cue"]),
+            response_window=tuple(section["response_window"]),
+            input_noise_std=section["input_noise_std"],
+            trials_per_sequence=section["trials_per_sequence"],
+            trial_types=_trial_types(section["trial_types"]),
+            draw=None if section["draw"] is None else tuple(section["draw"]),
         )
 
     def validate(self) -> None:
-        """Raise ``ValueError`` naming the first bad field."""
-        noise = self.input_noise_std
-        if not isinstance(noise, (int, float)) or isinstance(noise, bool) or not np.isfinite(noise) or noise < 0:
-            raise ValueError(f"task.input_noise_std: expected a number >= 0, got {noise!r}")
-        tps = self.trials_per_sequence
-        if not isinstance(tps, int) or isinstance(tps, bool) or tps < 1:
-            raise ValueError(f"task.trials_per_sequence: expected an integer >= 1, got {tps!r}")
-        _window(list(self.start_cue), "task.start_cue", self.n_bins)
-        resp = _window(list(self.response_window), "task.response_window", self.n_bins)
+        """Raise ``ValueError`` naming the first bad field.
+
+        Types and ranges are the schema's; the rules here relate several fields.
+        """
+        try:
+            as_config = self._section()
+        except (TypeError, ValueError) as err:
+            raise config.ConfigError(f"task: malformed task spec ({err})") from err
+        config.check_section("task", as_config)
         names = [t.name for t in self.trial_types]
         if len(set(names)) != len(names):
             raise ValueError(f"task.trial_types: duplicate trial type names {names}")
+        _window(self.start_cue, "task.start_cue", self.n_bins)
+        resp = _window(self.response_window, "task.response_window", self.n_bins)
         for t in self.trial_types:
             for i, w in enumerate(t.odor_windows):
-                start, stop = _window(list(w), f"task.trial_types.{t.name}.odor_windows[{i}]", self.n_bins)
+                start, stop = _window(w, f"task.trial_types.{t.name}.odor_windows[{i}]", self.n_bins)
                 # An odor still on when the response is due leaks the answer's timing
                 # into the response epoch: the task would no longer test memory.
                 if stop > resp[0]:
                     raise ValueError(
                         f"task.trial_types.{t.name}.odor_windows[{i}]: window {[start, stop]} overlaps the "
-                        f"response window {list(resp)}; odors must end before the response starts"
+                        f"response window {list(resp)} (task.response_window); odors must end before the response starts"
                     )
-        if not isinstance(self.draw, tuple) or not self.draw:
-            raise ValueError("task.draw: expected a non-empty list of trial type names")
         for name in self.draw:
             if name not in names:
-                raise ValueError(f"task.draw: unknown trial type {name!r}; allowed: {names}")
-        if len(set(self.draw)) != len(self.draw):
-            raise ValueError(f"task.draw: duplicate trial type names {list(self.draw)}")
+                raise ValueError(f"task.draw: unknown trial type {name!r}; allowed (task.trial_types): {names}")
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -189,8 +151,8 @@ class TaskSpec:
         mask[slice(*self.response_window)] = True
         return mask
 
-    def to_dict(self) -> dict:
-        """Plain, JSON-ready form; ``from_config(to_dict())`` gives an equal spec."""
+    def _section(self) -> dict:
+        """The spec as a ``task`` config section, values as given (for checking)."""
         d = asdict(self)
         d["start_cue"] = list(self.start_cue)
         d["response_window"] = list(self.response_window)
@@ -198,8 +160,11 @@ class TaskSpec:
             t.name: {"odor_windows": [list(w) for w in t.odor_windows], "go": t.go} for t in self.trial_types
         }
         d["draw"] = list(self.draw)
-        d["input_noise_std"] = float(self.input_noise_std)
         return d
+
+    def to_dict(self) -> dict:
+        """Plain, JSON-ready form; ``from_config(to_dict())`` gives an equal spec."""
+        return {**self._section(), "input_noise_std": float(self.input_noise_std)}
 
 
 @dataclass
@@ -298,18 +263,60 @@ def to_arrow(trials: TrialSet) -> pa.Table:
     )
 
 
+SPLITS = ("train", "validation", "test")
+
+
+def split_seed(data_seed: int, split: str) -> list[int]:
+    """The generator seed of one split of a data seed: each split gets its own stream."""
+    if split not in SPLITS:
+        raise ValueError(f"split: expected one of {list(SPLITS)}, got {split!r}")
+    return [int(data_seed), SPLITS.index(split)]
+
+
 def write_trials(trials: TrialSet, path, split: str | None = None) -> None:
-    """Write a trial set to Parquet with the spec, seed and versions in its metadata."""
+    """Write a trial set to Parquet with the spec, seed, split and versions in its metadata."""
     meta = tables.provenance(TRIALS_KIND, config=trials.spec.to_dict(), seed=trials.seed, split=split)
     tables.write_table(to_arrow(trials), path, meta)
 
 
-def read_trials(path, expected_spec: TaskSpec | None = None) -> TrialSet:
+def _check_origin(path: Path, meta: dict, split: str | None, data_seed: int | None) -> None:
+    """The file must be ``split`` of ``data_seed`` (when given), as its metadata records."""
+    if split is None:
+        return
+    found_split, found_seed = meta.get("split"), meta.get("seed")
+    if found_split != split:
+        raise tables.DataFileError(
+            f"{path}: holds the {found_split!r} split, but this job reads it as the {split!r} split; "
+            "regenerate the data (delete the file and rerun)"
+        )
+    if data_seed is not None and found_seed != split_seed(data_seed, split):
+        raise tables.DataFileError(
+            f"{path}: made with generator seed {found_seed}, but data.seed {data_seed} gives "
+            f"{split_seed(data_seed, split)} for the {split!r} split; regenerate the data (delete the file and rerun)"
+        )
+
+
+def _finite_column(path: Path, table: pa.Table, name: str) -> np.ndarray:
+    values = table[name].to_numpy()
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise tables.DataFileError(
+            f"{path}: column {name!r} has {int(bad.sum())} non-finite value(s) (NaN or infinity), "
+            f"first at row {int(np.argmax(bad))}; regenerate the data"
+        )
+    return values
+
+
+def read_trials(
+    path, expected_spec: TaskSpec | None = None, split: str | None = None, data_seed: int | None = None
+) -> TrialSet:
     """Read a trial set written by :func:`write_trials`.
 
     Raises :class:`tables.DataFileError` (a ``ValueError``) naming the file when it
-    is unreadable, lacks a column, or was generated from a different spec than
-    ``expected_spec``.
+    is unreadable, lacks a column, holds a NaN or infinite input or target (naming
+    the column), was generated from a different spec than ``expected_spec``, or
+    (when ``split`` / ``data_seed`` are given) is another split or data seed than
+    the caller expects.
     """
     path = Path(path)
     table, meta = tables.read_table(path, TRIALS_COLUMNS, kind=TRIALS_KIND)
@@ -324,6 +331,7 @@ def read_trials(path, expected_spec: TaskSpec | None = None) -> TrialSet:
             f"{path}: generated from a different task spec than the config asks for "
             f"(fields differ: {diff}); regenerate the data"
         )
+    _check_origin(path, meta, split, data_seed)
     k, t = spec.trials_per_sequence, spec.n_bins
     rows = table.num_rows
     if rows == 0 or rows % (k * t):
@@ -337,9 +345,9 @@ def read_trials(path, expected_spec: TaskSpec | None = None) -> TrialSet:
     ):
         raise tables.DataFileError(f"{path}: rows are not ordered by (sequence, trial, time_bin)")
     inputs = np.stack(
-        [table[c].to_numpy().reshape(n, k * t) for c in INPUT_CHANNELS], axis=-1
+        [_finite_column(path, table, c).reshape(n, k * t) for c in INPUT_CHANNELS], axis=-1
     ).astype(np.float32)
-    targets = table["target"].to_numpy().reshape(n, k * t, 1).astype(np.float32)
+    targets = _finite_column(path, table, "target").reshape(n, k * t, 1).astype(np.float32)
     types = np.asarray(table["trial_type"].to_pylist(), dtype=object).reshape(n, k, t)[:, :, 0]
     return TrialSet(spec, inputs, targets, types, meta.get("seed"))
 

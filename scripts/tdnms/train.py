@@ -26,12 +26,13 @@ import os
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import config as config_schema
 from . import score, tables
 from .task import TrialSet
 
@@ -112,35 +113,32 @@ def time_major(batch: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(batch.transpose(1, 0, 2))
 
 
+_DEFAULTS = config_schema.section_defaults("training")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-    clip_norm: float | None = 1.0
-    max_steps: int = 3000
-    eval_every: int = 20
-    criterion_accuracy: float = 0.98
-    criterion_mse: float | None = None
-    criterion_patience: int = 1
-    checkpoint_every: int = 200
+    """The ``training`` config section.
+
+    Field defaults are the schema's (``schemas/config.schema.yaml``); construction
+    checks every field against the schema (``ValueError`` naming the field) and
+    converts integers written as floats.
+    """
+
+    batch_size: int = _DEFAULTS["batch_size"]
+    learning_rate: float = _DEFAULTS["learning_rate"]
+    clip_norm: float | None = _DEFAULTS["clip_norm"]
+    max_steps: int = _DEFAULTS["max_steps"]
+    eval_every: int = _DEFAULTS["eval_every"]
+    criterion_accuracy: float = _DEFAULTS["criterion_accuracy"]
+    criterion_mse: float | None = _DEFAULTS["criterion_mse"]
+    criterion_patience: int = _DEFAULTS["criterion_patience"]
+    checkpoint_every: int = _DEFAULTS["checkpoint_every"]
 
     def __post_init__(self):
-        positive_ints = ("batch_size", "max_steps", "eval_every", "checkpoint_every", "criterion_patience")
-        for name in positive_ints:
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"training.{name}: expected an integer >= 1, got {v!r}")
-        lr = self.learning_rate
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < 1):
-            raise ValueError(f"training.learning_rate: expected a number in (0, 1), got {lr!r}")
-        if self.clip_norm is not None and (not isinstance(self.clip_norm, (int, float)) or self.clip_norm <= 0):
-            raise ValueError(f"training.clip_norm: expected a positive number or null, got {self.clip_norm!r}")
-        c = self.criterion_accuracy
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not (0 < c <= 1):
-            raise ValueError(f"training.criterion_accuracy: expected a number in (0, 1], got {c!r}")
-        m = self.criterion_mse
-        if m is not None and (isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0):
-            raise ValueError(f"training.criterion_mse: expected a positive number or null, got {m!r}")
+        checked = config_schema.check_section("training", asdict(self))
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     def met(self, validation_mse: float, accuracy: dict[str, float]) -> bool:
         """Whether one validation evaluation meets the criterion."""
@@ -149,12 +147,8 @@ class TrainConfig:
 
     @classmethod
     def from_config(cls, section: dict | None) -> "TrainConfig":
-        section = dict(section or {})
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - allowed)
-        if unknown:
-            raise ValueError(f"training: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-        return cls(**section)
+        """From a (possibly partial) ``training`` section; unknown keys raise ``ValueError``."""
+        return cls(**config_schema.check_section("training", section))
 
 
 def configure_tensorflow(threads: int = 2, deterministic: bool = True) -> None:
