@@ -20,6 +20,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -125,8 +126,12 @@ def _once(kind: str, key, build) -> None:
 
 
 def _fixed_points_run(options: dict):
-    from tdnms import dynamics
+    """The finder on a small random network, with the config's options and conditions."""
+    from tdnms.fixed_points import FixedPointOptions, conditions
 
+    FixedPointOptions(
+        q_tolerance=options["q_tolerance"], slow_point_threshold=options["slow_point_threshold"], seed=options["seed"]
+    )
     rng = np.random.default_rng(0)
     units = 3
     params = {
@@ -135,9 +140,11 @@ def _fixed_points_run(options: dict):
         "b": np.zeros(units),
         "gamma": 0.2,
     }
-    initial = 0.1 * rng.standard_normal((4, units))
-    initial += options["initial_state_noise"] * np.random.default_rng(options["seed"]).standard_normal(initial.shape)
-    return dynamics.fixed_points_by_condition(
+    trajectory = pd.DataFrame(0.1 * rng.standard_normal((5, units)), columns=[f"h{i}" for i in range(units)])
+    initial = conditions.sample_initial_states(
+        trajectory, min(options["n_initial_states"], 8), options["initial_state_noise"], options["seed"]
+    )
+    return conditions.fixed_points_by_condition(
         params,
         initial,
         options["conditions"],

@@ -88,7 +88,7 @@ def test_nan_in_training_data_is_rejected_naming_file_and_column_not_divergence(
     pq.write_table(table.replace_schema_metadata(pq.read_schema(data).metadata), data)
     proc = snakemake(tiny_copy, MODEL, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/train/0.2_0.log").read_text()
+    log = (tiny_copy / "results/logs/train/gamma0.2_seed0.log").read_text()
     assert "train.parquet: column 'light' has 2 non-finite value(s)" in log
     assert "diverged" not in log and "learning_rate" not in log
     assert not (tiny_copy / MODEL).exists()
@@ -99,7 +99,7 @@ def test_another_split_is_rejected_naming_the_file(tiny_copy):
     shutil.copyfile(data / "train.parquet", data / "validation.parquet")
     proc = snakemake(tiny_copy, MODEL, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/train/0.2_0.log").read_text()
+    log = (tiny_copy / "results/logs/train/gamma0.2_seed0.log").read_text()
     assert "validation.parquet: holds the 'train' split, but this job reads it as the 'validation' split" in log
 
 
@@ -109,7 +109,7 @@ def test_another_data_seed_is_rejected_naming_the_file(tiny_copy):
     task.write_trials(task.generate(spec, 30, seed=task.split_seed(7, "test")), test, split="test")
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/score/0.2_0.log").read_text()
+    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
     assert "test.parquet: made with generator seed [7, 2], but data.seed 0 gives [0, 2]" in log
 
 

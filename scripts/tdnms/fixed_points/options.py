@@ -5,7 +5,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from .. import config
 from .checks import positive
+
+# The workflow config's fields (analysis.fixed_points) take their defaults from the schema.
+_CONFIG = config.section_defaults("analysis.fixed_points")
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,8 @@ class FixedPointOptions:
         stops ``probe_idle`` iterations after its last new point.
     """
 
-    q_tolerance: float = 1e-20
-    slow_point_threshold: float | None = 1e-4
+    q_tolerance: float = _CONFIG["q_tolerance"]
+    slow_point_threshold: float | None = _CONFIG["slow_point_threshold"]
     unique_tolerance: float = 1e-6
     slow_unique_tolerance: float = 1e-3
     outlier_distance: float | None = 10.0
