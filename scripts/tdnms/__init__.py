@@ -34,6 +34,7 @@ registered at once, otherwise as soon as Keras is first imported.
 
 Modules
 -------
+config        the config check: schema defaults, named-field messages, gamma path labels
 task          trial specification, vectorised trial generation, Parquet data sets
 model         the Keras 3 leaky RNN (cell, fused layer, network builder)
 train         batched, seeded, resumable training to a behavioural criterion
