@@ -87,3 +87,21 @@ def projector(components: pd.DataFrame):
     names = sorted((c for c in wide.index if c != "mean"), key=lambda c: int(c[2:]))
     basis = wide.loc[names].to_numpy()
     return lambda states: (np.asarray(states) - mean) @ basis.T
+
+
+def trial_tensor(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-trial arrays of a :func:`hidden_frame` table.
+
+    Returns ``states`` (n_trials, n_bins, units) float64, ``outputs``
+    (n_trials, n_bins) and ``trial_types`` (n_trials,) str, trials ordered by
+    (sequence, trial). Raises ValueError if some trial lacks bins.
+    """
+    frame = frame.sort_values(["sequence", "trial", "time_bin"], kind="stable")
+    n_bins = int(frame["time_bin"].max()) + 1
+    if len(frame) % n_bins:
+        raise ValueError(f"hidden-state table: {len(frame)} rows is not a whole number of {n_bins}-bin trials")
+    n_trials = len(frame) // n_bins
+    states = states_from_frame(frame).reshape(n_trials, n_bins, -1)
+    outputs = frame["output"].to_numpy(dtype=np.float64).reshape(n_trials, n_bins)
+    trial_types = frame["trial_type"].to_numpy().astype(str).reshape(n_trials, n_bins)[:, 0]
+    return states, outputs, trial_types

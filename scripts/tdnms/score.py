@@ -2,7 +2,8 @@
 
 A trial's *response* is "go" when the mean output over its response window
 exceeds ``threshold`` (0.5, halfway between the no-go and go targets). A trial
-is correct when the response matches the trial type's go flag.
+is correct when the response matches the trial type's go flag. Timing metrics
+(premature responses, latency, peak output) come from :mod:`tdnms.behaviour`.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .behaviour import summarise_timing, timing_metrics
 from .task import TrialSet
 
 RESPONSE_THRESHOLD = 0.5
 
 
 def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESPONSE_THRESHOLD) -> pd.DataFrame:
-    """One row per trial: sequence, trial, trial_type, go, response_mean, response, correct, mse.
+    """One row per trial: sequence, trial, trial_type, go, response_mean, response, correct, mse,
+    premature, premature_bin, latency, peak_output.
 
     ``outputs`` is (n, T) or (n, T, 1) for the sequences of ``trials``; ``mse`` is
-    the mean squared error over that trial's bins.
+    the mean squared error over that trial's bins; the timing columns are those
+    of :func:`tdnms.behaviour.timing_metrics` (bins within the trial).
     """
     spec = trials.spec
     n, k = trials.trial_types.shape
@@ -32,6 +36,8 @@ def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESP
     table["response"] = table["response_mean"] > threshold
     table["correct"] = table["response"] == table["go"]
     table["mse"] = ((out - target) ** 2).mean(axis=-1).reshape(-1)
+    for name, values in timing_metrics(out.reshape(n * k, -1), spec.response_window, threshold).items():
+        table[name] = values
     return table
 
 
@@ -41,7 +47,7 @@ def accuracy_by_type(scored: pd.DataFrame) -> dict[str, float]:
 
 
 def summarise(scored: pd.DataFrame) -> pd.DataFrame:
-    """Per trial type and overall: n_trials, accuracy, mean MSE."""
+    """Per trial type and overall: n_trials, accuracy, mean MSE, premature_rate, latency, peak_output."""
     per_type = (
         scored.groupby("trial_type", sort=True)
         .agg(n_trials=("correct", "size"), accuracy=("correct", "mean"), mse=("mse", "mean"))
@@ -59,6 +65,8 @@ def summarise(scored: pd.DataFrame) -> pd.DataFrame:
     summary["trial_type"] = summary["trial_type"].astype(str)
     summary["n_trials"] = summary["n_trials"].astype(np.int64)
     summary["accuracy"] = summary["accuracy"].astype(np.float64)
+    if "premature" in scored:
+        summary = summary.merge(summarise_timing(scored), on="trial_type", how="left")
     return summary
 
 
