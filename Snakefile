@@ -21,6 +21,8 @@ include: "rules/simulate.smk"
 include: "rules/pca.smk"
 include: "rules/fixed_points.smk"
 include: "rules/figures.smk"
+include: "rules/analysis.smk"
+include: "rules/manuscript.smk"
 
 
 rule all:

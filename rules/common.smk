@@ -102,11 +102,43 @@ def sweep_figure(name):
     }
 
 
+MANUSCRIPT = config.get("manuscript", {})
+MANUSCRIPT_FIGURES = [
+    "fig1_behaviour",
+    "fig2_sequences",
+    "fig3_decoding",
+    "fig4_dynamics",
+]
+
+
+def manuscript_example():
+    """(gamma label, seed) of the example network: configured, else the median gamma and first seed."""
+    gamma = MANUSCRIPT.get("example_gamma")
+    seed = MANUSCRIPT.get("example_seed")
+    ordered = sorted(GAMMAS, key=float)
+    gamma = gamma_label(gamma) if gamma is not None else ordered[len(ordered) // 2]
+    seed = int(seed) if seed is not None else SEEDS[0]
+    if gamma not in GAMMAS or seed not in SEEDS:
+        raise WorkflowError(
+            f"manuscript.example_gamma / example_seed: ({gamma}, {seed}) is not in the sweep "
+            f"(gamma {GAMMAS}, seed {SEEDS})"
+        )
+    return gamma, seed
+
+
+EXAMPLE_GAMMA, EXAMPLE_SEED = manuscript_example()
+
+
+def example(pattern):
+    return pattern.format(gamma=EXAMPLE_GAMMA, seed=EXAMPLE_SEED)
+
+
 def all_targets():
     targets = [path("scores_all"), path("pca_all"), path("fixed_points_all")]
-    for rule_name in ("plot_model",):
+    for rule_name in ("plot_model", "plot_analysis"):
         targets += sweep(list(getattr(rules, rule_name).output))
     targets += list(rules.plot_sweep.output)
+    targets += list(rules.aggregate_analysis.output) + list(rules.manuscript.output)
     return targets
 
 

@@ -30,6 +30,10 @@ def test_default_config_dag_has_expected_jobs(tmp_path):
         "plot_sweep": 1,
         "fixed_points": n_models,
         "aggregate_fixed_points": 1,
+        "analyse_model": n_models,
+        "plot_analysis": n_models,
+        "aggregate_analysis": 1,
+        "manuscript": 1,
         "all": 1,
     }
     counts = job_counts(proc.stdout + proc.stderr)
@@ -60,7 +64,36 @@ def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_workflow):
     assert set(scores["trial_type"]) == {"SL", "LS", "SS", "all"}
     for log in (workdir / "results/logs").rglob("*.log"):
         assert "done in" in log.read_text(), log
-    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 5 + 5
+    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 7 + 7
+
+
+@pytest.mark.slow
+def test_tiny_run_makes_every_analysis_table_and_manuscript_figure(tiny_workflow):
+    from PIL import Image
+
+    from tdnms.tables import table_metadata
+
+    workdir, _ = tiny_workflow
+    res = workdir / "results"
+    for gamma in ("0.2", "0.5"):
+        model = res / "analysis" / f"gamma{gamma}_seed0"
+        units = pd.read_parquet(model / "units.parquet")
+        assert {"unit", "trial_type", "peak_bin", "width", "statistic", "p_value", "class"} <= set(units.columns)
+        assert len(units) == 16 * 3
+        for name in ("tuning", "unit_fractions", "decoding_time", "decoding_accuracy", "speed"):
+            assert len(pd.read_parquet(model / f"{name}.parquet")), name
+        for name in ("sequences", "sequences_cross", "decoding", "speed"):
+            assert (res / "figures/models" / f"gamma{gamma}_seed0" / f"{name}.pdf").exists()
+    scores = pd.read_parquet(res / "scores/all.parquet")
+    assert {"premature_rate", "latency", "peak_output"} <= set(scores.columns)
+    meta = table_metadata(res / "analysis/gamma0.2_seed0/units.parquet")
+    assert meta["config"]["analysis"]["units"]["n_shuffles"] == 500 and "noise-free" in meta["noise"]
+    for name in ("fig1_behaviour", "fig2_sequences", "fig3_decoding", "fig4_dynamics"):
+        pdf = (res / "manuscript" / f"{name}.pdf").read_bytes()
+        assert b"/FontFile2" in pdf and b"/Type3" not in pdf, name  # TrueType (Type 42) fonts embedded
+        with Image.open(res / "manuscript" / f"{name}.png") as png:
+            dpi = png.info["dpi"][0]
+            assert round(dpi) == 300 and png.width / dpi * 25.4 <= 181, (name, png.width, dpi)
 
 
 @pytest.mark.slow

@@ -169,7 +169,7 @@ def decode_model(states: np.ndarray, trial_types: np.ndarray, spec, options: dic
     * ``time_error``: mean absolute elapsed-time error (bins) over all states;
     * ``time_within_2``: fraction of states decoded within 2 bins;
     * ``type_known_bin``: first bin from which the trial type is decoded at
-      ``accuracy_threshold`` or better until the response window closes;
+      ``accuracy_threshold`` or better until the response window opens;
     * ``duration_memory_end``: first bin after the last first odor ends at which
       the first odor's duration is no longer decoded at the threshold.
     """
@@ -199,7 +199,7 @@ def decode_model(states: np.ndarray, trial_types: np.ndarray, spec, options: dic
     summary = {
         "time_error": float(error.mean()),
         "time_within_2": float((error <= 2).mean()),
-        "type_known_bin": stays_above(*found["trial_type"], threshold, 0, spec.response_window[1]),
+        "type_known_bin": stays_above(*found["trial_type"], threshold, 0, spec.response_window[0]),
         "duration_memory_end": first_below(*found["first_odor_duration"], threshold, last_first_odor),
     }
     return time_errors, pd.concat(parts, ignore_index=True), summary

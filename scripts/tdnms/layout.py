@@ -57,6 +57,20 @@ OUTPUTS: dict[str, Output] = {
     "scores_all": Output("scores/all.parquet", "aggregate_scores", "scores of the sweep"),
     "pca_all": Output("pca/all.parquet", "aggregate_pca", "explained variance of the sweep"),
     "fixed_points_all": Output("fixed_points/all.parquet", "aggregate_fixed_points", "fixed points per kind"),
+    # Neuroscience analyses of the noise-free test trials (rules/analysis.smk).
+    "units": _model("analysis", "units.parquet", "analyse_model", "per-unit tuning, statistics and class"),
+    "tuning": _model("analysis", "tuning.parquet", "analyse_model", "trial-averaged activity (all/odd/even)"),
+    "unit_fractions": _model("analysis", "unit_fractions.parquet", "analyse_model", "time/ramping cell fractions"),
+    "decoding_time": _model("analysis", "decoding_time.parquet", "analyse_model", "elapsed-time decoding error"),
+    "decoding_accuracy": _model("analysis", "decoding_accuracy.parquet", "analyse_model", "label decoding vs time"),
+    "decoding_summary": _model("analysis", "decoding_summary.json", "analyse_model", "decoding summary numbers"),
+    "speed": _model("analysis", "speed.parquet", "analyse_model", "speed q along the trajectories"),
+    "unit_fractions_all": Output("analysis/unit_fractions.parquet", "aggregate_analysis", "unit fractions of the sweep"),
+    "decoding_all": Output("analysis/decoding.parquet", "aggregate_analysis", "decoding summaries of the sweep"),
+    "decoding_accuracy_all": Output(
+        "analysis/decoding_accuracy.parquet", "aggregate_analysis", "label decoding vs time, whole sweep"
+    ),
+    "speed_all": Output("analysis/speed.parquet", "aggregate_analysis", "trajectory speed of the sweep"),
 }
 
 
@@ -73,6 +87,11 @@ def model_figure(name: str, fmt: str, results: str = RESULTS) -> str:
 def sweep_figure(name: str, fmt: str, results: str = RESULTS) -> str:
     """Path pattern of a figure across the sweep."""
     return f"{results}/figures/{name}.{fmt}"
+
+
+def manuscript_figure(name: str, fmt: str, results: str = RESULTS) -> str:
+    """Path of a multi-panel manuscript figure."""
+    return f"{results}/manuscript/{name}.{fmt}"
 
 
 def model_key(path) -> tuple[float, int]:

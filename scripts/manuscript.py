@@ -1,0 +1,40 @@
+"""Rule manuscript: the multi-panel manuscript figures from the workflow's tables."""
+
+from tdnms import layout, manuscript, plots, tables, task, workflow
+
+FIGURES = {
+    "fig1_behaviour": manuscript.figure_behaviour,
+    "fig2_sequences": manuscript.figure_sequences,
+    "fig3_decoding": manuscript.figure_decoding,
+    "fig4_dynamics": manuscript.figure_dynamics,
+}
+
+
+def main(smk):
+    spec = task.TaskSpec.from_config(smk.params.task)
+    read = lambda path: tables.read_table(path)[0].to_pandas()  # noqa: E731
+    inp = smk.input
+    data = {name: read(getattr(inp, name)) for name in ("scores", "fractions", "decoding", "accuracy", "speed", "counts")}
+    data["hidden"] = tables.read_table(inp.hidden, kind="hidden_states")[0].select(
+        ["trial_type", "time_bin", "output"]
+    ).to_pandas()
+    for name in ("tuning", "time_errors", "projections"):
+        data[name] = read(getattr(inp, name))
+    gammas, seeds = smk.params.gammas, smk.params.seeds
+    data["eigen"] = {key: read(p) for key, p in layout.by_model(inp.eigen, gammas, seeds).items()}
+    data["points"] = {key: read(p) for key, p in layout.by_model(inp.points, gammas, seeds).items()}
+    example = (float(smk.params.example[0]), int(smk.params.example[1]))
+    width = float(smk.params.width_mm)
+    meta = tables.provenance(
+        "manuscript_figure",
+        config={"gamma": smk.params.gammas, "seed": smk.params.seeds, "example": list(example), "width_mm": width},
+        noise="noise-free test trials",
+    )
+    with manuscript.style():
+        for name, build in FIGURES.items():
+            fig = build(spec, data, example, width)
+            paths = {"png": getattr(smk.output, f"{name}_png"), "pdf": getattr(smk.output, f"{name}_pdf")}
+            plots.save_figure(fig, paths, {**meta, "figure": name})
+
+
+workflow.run(main, snakemake)  # noqa: F821

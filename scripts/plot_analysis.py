@@ -1,0 +1,28 @@
+"""Rule plot_analysis: per-model sequence, decoding and speed figures."""
+
+from tdnms import plots, plots_analysis, tables, task, workflow
+
+
+def main(smk):
+    spec = task.TaskSpec.from_config(smk.params.task)
+    read = lambda path, kind: tables.read_table(path, kind=kind)[0].to_pandas()  # noqa: E731
+    tuning = read(smk.input.tuning, "tuning")
+    meta = tables.provenance("figure", seed=int(smk.wildcards.seed), source=smk.input.tuning)
+    out = smk.output
+    figures = [
+        (plots_analysis.sequences_figure(tuning, spec), out.sequences_png, out.sequences_pdf),
+        (plots_analysis.cross_sequences_figure(tuning, spec), out.cross_png, out.cross_pdf),
+        (
+            plots_analysis.decoding_figure(
+                read(smk.input.time_errors, "decoding_time"), read(smk.input.accuracy, "decoding_accuracy"), spec
+            ),
+            out.decoding_png,
+            out.decoding_pdf,
+        ),
+        (plots_analysis.speed_figure(read(smk.input.speed, "trajectory_speed"), spec), out.speed_png, out.speed_pdf),
+    ]
+    for fig, png, pdf in figures:
+        plots.save_figure(fig, {"png": png, "pdf": pdf}, meta)
+
+
+workflow.run(main, snakemake)  # noqa: F821
