@@ -35,12 +35,12 @@ def main(smk):
         tables.write_frame(frame, path, meta)
     scores = tables.read_table(inp.scores, kind="sweep_scores")[0].to_pandas()
     figure_meta = tables.provenance("figure", config={"gamma": gammas, "seed": seeds})
-    plots.save_figure(plots_analysis.units_vs_gamma(fractions), {"png": out.units_png, "pdf": out.units_pdf}, figure_meta)
+    plots.save_figure(plots_analysis.units_vs_gamma(fractions), {"png": out.units_vs_gamma_png, "pdf": out.units_vs_gamma_pdf}, figure_meta)
     plots.save_figure(
-        plots_analysis.decoding_vs_gamma(decoding), {"png": out.decoding_png, "pdf": out.decoding_pdf}, figure_meta
+        plots_analysis.decoding_vs_gamma(decoding), {"png": out.decoding_vs_gamma_png, "pdf": out.decoding_vs_gamma_pdf}, figure_meta
     )
     plots.save_figure(
-        plots_analysis.behaviour_vs_gamma(scores), {"png": out.behaviour_png, "pdf": out.behaviour_pdf}, figure_meta
+        plots_analysis.behaviour_vs_gamma(scores), {"png": out.behaviour_vs_gamma_png, "pdf": out.behaviour_vs_gamma_pdf}, figure_meta
     )
     print(fractions[fractions["trial_type"] == "any"].to_string(index=False), flush=True)
     print(decoding.to_string(index=False), flush=True)

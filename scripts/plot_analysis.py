@@ -11,7 +11,7 @@ def main(smk):
     out = smk.output
     figures = [
         (plots_analysis.sequences_figure(tuning, spec), out.sequences_png, out.sequences_pdf),
-        (plots_analysis.cross_sequences_figure(tuning, spec), out.cross_png, out.cross_pdf),
+        (plots_analysis.cross_sequences_figure(tuning, spec), out.sequences_cross_png, out.sequences_cross_pdf),
         (
             plots_analysis.decoding_figure(
                 read(smk.input.time_errors, "decoding_time"), read(smk.input.accuracy, "decoding_accuracy"), spec

@@ -19,7 +19,7 @@ def test_early_lick_before_the_window_is_premature_at_its_first_bin():
     # The reported case: output ~0.7 in bins 80-110 of an LS trial, then a proper response.
     out = trace((80, 110, 0.7), (135, 160, 0.9))
     m = behaviour.timing_metrics(out[None], WINDOW, 0.5)
-    assert m["premature"][0] and m["premature_bin"][0] == 80
+    assert m["premature"][0] and m["premature_bin"][0] == 80 and m["early"][0]
     assert m["latency"][0] == 4.0
     assert m["peak_output"][0] == pytest.approx(0.9)
 
@@ -32,6 +32,7 @@ def test_clean_response_is_not_premature():
 def test_output_that_stays_high_after_the_window_is_premature_there():
     m = behaviour.timing_metrics(trace((140, 170, 0.8))[None], WINDOW, 0.5)
     assert m["premature"][0] and m["premature_bin"][0] == 160 and m["latency"][0] == 9.0
+    assert not m["early"][0]  # high after the window, not ahead of it
 
 
 def test_no_crossing_gives_nan_latency_and_threshold_is_inclusive():
@@ -52,5 +53,6 @@ def test_score_tables_carry_the_timing_and_its_summary_per_type():
     assert (scored["premature"] == ls).all()  # ... the timing metric does
     summary = score.summarise(scored).set_index("trial_type")
     assert summary.loc["LS", "premature_rate"] == 1.0 and summary.loc["SL", "premature_rate"] == 0.0
+    assert summary.loc["LS", "early_rate"] == 1.0
     assert summary.loc["SL", "latency"] == 0.0 and np.isnan(summary.loc["SS", "latency"])
     assert summary.loc["all", "premature_rate"] == pytest.approx(ls.mean())

@@ -6,6 +6,8 @@ the timing metrics look at *when* the output crosses the response threshold:
 
 * ``premature``: the output reaches the threshold at some bin outside the
   response window; ``premature_bin`` is the first such bin (-1 if none).
+  ``early`` narrows it to crossings before the window opens (a lick ahead of
+  the window, as opposed to an output that stays high after it closes).
 * ``latency``: bins from the window's opening to the first bin inside it at or
   above the threshold (NaN if the output never gets there).
 * ``peak_output``: the largest output inside the window.
@@ -22,7 +24,7 @@ def timing_metrics(outputs: np.ndarray, response_window: tuple[int, int], thresh
 
     ``outputs`` is (n_trials, n_bins), one row per trial; ``response_window`` the
     half-open bin range [start, stop). Returns arrays of length n_trials:
-    ``premature`` (bool), ``premature_bin`` (int, -1 if none), ``latency``
+    ``premature`` (bool), ``premature_bin`` (int, -1 if none), ``early`` (bool), ``latency``
     (float bins from ``start``, NaN if none) and ``peak_output`` (float).
     """
     out = np.asarray(outputs, dtype=np.float64)
@@ -41,17 +43,19 @@ def timing_metrics(outputs: np.ndarray, response_window: tuple[int, int], thresh
     return {
         "premature": premature,
         "premature_bin": premature_bin.astype(np.int64),
+        "early": early[:, :start].any(axis=1),
         "latency": latency,
         "peak_output": out[:, inside].max(axis=1),
     }
 
 
 def summarise_timing(scored: pd.DataFrame) -> pd.DataFrame:
-    """Per trial type and overall: premature_rate, mean latency (of trials that crossed), mean peak output."""
+    """Per trial type and overall: premature_rate, early_rate, mean latency (of trials that crossed), mean peak output."""
 
     def agg(frame: pd.DataFrame) -> dict:
         return {
             "premature_rate": float(frame["premature"].mean()),
+            "early_rate": float(frame["early"].mean()),
             "latency": float(frame["latency"].mean()) if frame["latency"].notna().any() else float("nan"),
             "peak_output": float(frame["peak_output"].mean()),
         }

@@ -202,7 +202,7 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         by_gamma.plot(mean.index, mean.values, color=color, label=f"γ {gamma:g}")
     _shade_epochs(by_gamma, spec, types[0], 1)
     by_gamma.set_ylabel(f"mean log10 q ({types[0]})")
-    by_gamma.legend(loc="lower right", ncol=2)
+    by_gamma.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(gammas), 8))
     counts = fig.add_subplot(grid[1, 2])
     condition = "delay" if "delay" in set(tables["counts"]["condition"]) else tables["counts"]["condition"].iloc[0]
     sub = tables["counts"][tables["counts"]["condition"] == condition]

@@ -35,7 +35,7 @@ def sequence_heatmap(ax, tuning: pd.DataFrame, shown: str, sorted_by: str, spec:
         ax.axvline(start - 0.5, color="w", lw=0.6, ls="--")
         ax.axvline(stop - 0.5, color="w", lw=0.6, ls="--")
     ax.set_xlabel("time bin")
-    ax.set_ylabel(f"unit (sorted by {sorted_by}, odd trials)")
+    ax.set_ylabel(f"unit (order: {sorted_by} peak, odd trials)")
     ax.set_title(f"{shown}, even trials")
     if colorbar:
         plt.colorbar(im, ax=ax, fraction=0.05, label="normalised activity")
@@ -65,6 +65,9 @@ def metric_vs_gamma(ax, table: pd.DataFrame, column: str, label: str, types=None
             label=name if name is not None else None,
         )
     _gamma_axis(ax, gammas)
+    ax.set_xlim(min(gammas) / 1.25, max(gammas) * 1.25)
+    if not np.isfinite(table[column].to_numpy(dtype=float)).any():
+        ax.text(0.5, 0.5, "no data (no trial reached it)", transform=ax.transAxes, ha="center", color="0.4")
     ax.set_ylabel(label)
 
 
@@ -109,8 +112,10 @@ def sequences_figure(tuning: pd.DataFrame, spec: TaskSpec):
     """One heatmap per trial type, sorted on odd trials and shown on even trials."""
     types = list(spec.draw)
     fig, axes = plt.subplots(1, len(types), figsize=(3.2 * len(types), 3.4), squeeze=False)
-    for ax, name in zip(axes[0], types):
+    for i, (ax, name) in enumerate(zip(axes[0], types)):
         im = sequence_heatmap(ax, tuning, name, name, spec)
+        if i:
+            ax.set_ylabel("")
     fig.colorbar(im, ax=list(axes[0]), fraction=0.02, label="normalised activity")
     return fig
 
@@ -176,12 +181,13 @@ def decoding_vs_gamma(decoding: pd.DataFrame):
 
 
 def behaviour_vs_gamma(scores: pd.DataFrame):
-    """Premature-response rate, response latency and peak output against gamma, per trial type."""
+    """Premature (any bin outside the window; before it) rates, latency and peak output vs gamma, per type."""
     types = [t for t in scores["trial_type"].unique() if t != "all"]
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
-    metric_vs_gamma(axes[0], scores, "premature_rate", "premature responses (fraction)", types)
-    metric_vs_gamma(axes[1], scores, "latency", "response latency (bins)", types)
-    metric_vs_gamma(axes[2], scores, "peak_output", "peak output in window", types)
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.0))
+    metric_vs_gamma(axes[0], scores, "premature_rate", "premature: >= 0.5 outside\nthe window (fraction)", types)
+    metric_vs_gamma(axes[1], scores, "early_rate", "early: >= 0.5 before\nthe window (fraction)", types)
+    metric_vs_gamma(axes[2], scores, "latency", "response latency (bins)", types)
+    metric_vs_gamma(axes[3], scores, "peak_output", "peak output in window", types)
     axes[0].legend(loc="best", fontsize=7)
     fig.tight_layout()
     return fig

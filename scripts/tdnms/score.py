@@ -19,7 +19,7 @@ RESPONSE_THRESHOLD = 0.5
 
 def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESPONSE_THRESHOLD) -> pd.DataFrame:
     """One row per trial: sequence, trial, trial_type, go, response_mean, response, correct, mse,
-    premature, premature_bin, latency, peak_output.
+    premature, premature_bin, early, latency, peak_output.
 
     ``outputs`` is (n, T) or (n, T, 1) for the sequences of ``trials``; ``mse`` is
     the mean squared error over that trial's bins; the timing columns are those
@@ -47,7 +47,7 @@ def accuracy_by_type(scored: pd.DataFrame) -> dict[str, float]:
 
 
 def summarise(scored: pd.DataFrame) -> pd.DataFrame:
-    """Per trial type and overall: n_trials, accuracy, mean MSE, premature_rate, latency, peak_output."""
+    """Per trial type and overall: n_trials, accuracy, mean MSE, premature_rate, early_rate, latency, peak_output."""
     per_type = (
         scored.groupby("trial_type", sort=True)
         .agg(n_trials=("correct", "size"), accuracy=("correct", "mean"), mse=("mse", "mean"))
