@@ -198,10 +198,11 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(gammas)))
     for gamma, color in zip(gammas, colors):
         sub = tables["speed"][(tables["speed"]["gamma"] == gamma) & (tables["speed"]["trial_type"] == types[0])]
-        mean = sub.groupby("time_bin")["mean_log10_q"].mean()
+        # F(h) - h = gamma (tanh(z) - h): dividing q by gamma^2 compares distances, not step sizes.
+        mean = sub.groupby("time_bin")["mean_log10_q"].mean() - 2 * np.log10(gamma)
         by_gamma.plot(mean.index, mean.values, color=color, label=f"γ {gamma:g}")
     _shade_epochs(by_gamma, spec, types[0], 1)
-    by_gamma.set_ylabel(f"mean log10 q ({types[0]})")
+    by_gamma.set_ylabel(f"mean log10 (q / γ²) ({types[0]})")
     by_gamma.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(gammas), 8))
     counts = fig.add_subplot(grid[1, 2])
     condition = "delay" if "delay" in set(tables["counts"]["condition"]) else tables["counts"]["condition"].iloc[0]

@@ -165,7 +165,7 @@ def units_vs_gamma(fractions: pd.DataFrame):
     fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.0))
     metric_vs_gamma(axes[0], fractions, "time_cell_fraction", "fraction of time cells", types)
     metric_vs_gamma(axes[1], fractions, "ramping_fraction", "fraction of ramping cells", types)
-    axes[1].legend(loc="best", fontsize=7)
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -188,6 +188,6 @@ def behaviour_vs_gamma(scores: pd.DataFrame):
     metric_vs_gamma(axes[1], scores, "early_rate", "early: >= 0.5 before\nthe window (fraction)", types)
     metric_vs_gamma(axes[2], scores, "latency", "response latency (bins)", types)
     metric_vs_gamma(axes[3], scores, "peak_output", "peak output in window", types)
-    axes[0].legend(loc="best", fontsize=7)
+    axes[-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7)
     fig.tight_layout()
     return fig
