@@ -23,10 +23,11 @@ def stacked(paths, kind, gammas, seeds):
 
 def main(smk):
     gammas, seeds = smk.params.gammas, smk.params.seeds
-    meta = tables.provenance(
-        "sweep_analysis", config={"gamma": gammas, "seed": seeds}, noise="noise-free test trials"
-    )
     inp, out = smk.input, smk.output
+    # Every model ran the same method parameters; record them with the sweep tables and figures.
+    analysis_config = tables.table_metadata(inp.fractions[0]).get("config", {}).get("analysis")
+    config = {"gamma": gammas, "seed": seeds, "analysis": analysis_config}
+    meta = tables.provenance("sweep_analysis", config=config, noise="noise-free test trials")
     fractions = stacked(inp.fractions, "unit_fractions", gammas, seeds)
     decoding = stacked(inp.summaries, "decoding_summary", gammas, seeds)
     accuracy = stacked(inp.accuracy, "decoding_accuracy", gammas, seeds)
@@ -34,7 +35,7 @@ def main(smk):
     for frame, path in ((fractions, out.fractions), (decoding, out.decoding), (accuracy, out.accuracy), (speed, out.speed)):
         tables.write_frame(frame, path, meta)
     scores = tables.read_table(inp.scores, kind="sweep_scores")[0].to_pandas()
-    figure_meta = tables.provenance("figure", config={"gamma": gammas, "seed": seeds})
+    figure_meta = tables.provenance("figure", config=config, noise="noise-free test trials")
     plots.save_figure(plots_analysis.units_vs_gamma(fractions), {"png": out.units_vs_gamma_png, "pdf": out.units_vs_gamma_pdf}, figure_meta)
     plots.save_figure(
         plots_analysis.decoding_vs_gamma(decoding), {"png": out.decoding_vs_gamma_png, "pdf": out.decoding_vs_gamma_pdf}, figure_meta

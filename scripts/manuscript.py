@@ -14,20 +14,21 @@ def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     read = lambda path: tables.read_table(path)[0].to_pandas()  # noqa: E731
     inp = smk.input
+    gammas, seeds = smk.params.gammas, smk.params.seeds
     data = {name: read(getattr(inp, name)) for name in ("scores", "fractions", "decoding", "accuracy", "speed", "counts")}
     data["hidden"] = tables.read_table(inp.hidden, kind="hidden_states")[0].select(
         ["trial_type", "time_bin", "output"]
     ).to_pandas()
     for name in ("tuning", "time_errors", "projections"):
         data[name] = read(getattr(inp, name))
-    gammas, seeds = smk.params.gammas, smk.params.seeds
     data["eigen"] = {key: read(p) for key, p in layout.by_model(inp.eigen, gammas, seeds).items()}
     data["points"] = {key: read(p) for key, p in layout.by_model(inp.points, gammas, seeds).items()}
     example = (float(smk.params.example[0]), int(smk.params.example[1]))
     width = float(smk.params.width_mm)
+    analysis_config = tables.table_metadata(inp.fractions).get("config", {}).get("analysis")
     meta = tables.provenance(
         "manuscript_figure",
-        config={"gamma": smk.params.gammas, "seed": smk.params.seeds, "example": list(example), "width_mm": width},
+        config={"gamma": gammas, "seed": seeds, "example": list(example), "width_mm": width, "analysis": analysis_config},
         noise="noise-free test trials",
     )
     with manuscript.style():

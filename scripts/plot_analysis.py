@@ -6,8 +6,12 @@ from tdnms import plots, plots_analysis, tables, task, workflow
 def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     read = lambda path, kind: tables.read_table(path, kind=kind)[0].to_pandas()  # noqa: E731
-    tuning = read(smk.input.tuning, "tuning")
-    meta = tables.provenance("figure", seed=int(smk.wildcards.seed), source=smk.input.tuning)
+    table, source = tables.read_table(smk.input.tuning, kind="tuning")
+    tuning = table.to_pandas()
+    # The method parameters travel with the figure: those of the analysis that made the tables.
+    meta = tables.provenance(
+        "figure", config=source.get("config"), seed=int(smk.wildcards.seed), source=smk.input.tuning, noise=source.get("noise")
+    )
     out = smk.output
     figures = [
         (plots_analysis.sequences_figure(tuning, spec), out.sequences_png, out.sequences_pdf),
