@@ -17,7 +17,7 @@ rule analyse_model:
     benchmark:
         benchmark_path("analyse_model")
     conda:
-        "../envs/tensorflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,

@@ -5,8 +5,7 @@ All on the noise-free test trajectories of the hidden-state table.
 
 from threadpoolctl import threadpool_limits
 
-from tdnms import analysis, decoding, tables, task, trajectory_speed, units, workflow
-from tdnms.model import load_model, network_parameters
+from tdnms import analysis, decoding, parameters, tables, task, trajectory_speed, units, workflow
 
 
 def main(smk):
@@ -26,7 +25,7 @@ def main(smk):
         unit_table, tuning = units.classify_units(states, trial_types, windows, unit_options)
         fractions = units.class_fractions(unit_table)
         time_errors, accuracy, summary = decoding.decode_model(states, trial_types, spec, decoding_options)
-        params = network_parameters(load_model(smk.input.model))
+        params = parameters.read_parameters(smk.input.model)  # no TensorFlow needed
         q = trajectory_speed.trajectory_speed(params, states, inputs)
     out = smk.output
     tables.write_frame(unit_table, out.units, {**meta, "kind": "units"})

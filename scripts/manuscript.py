@@ -35,7 +35,8 @@ def main(smk):
         for name, build in FIGURES.items():
             fig = build(spec, data, example, width)
             paths = {"png": getattr(smk.output, f"{name}_png"), "pdf": getattr(smk.output, f"{name}_pdf")}
-            plots.save_figure(fig, paths, {**meta, "figure": name})
+            # Exactly width_mm wide: the constrained layout keeps every label on the page.
+            plots.save_figure(fig, paths, {**meta, "figure": name}, tight=False)
 
 
 workflow.run(main, snakemake)  # noqa: F821

@@ -42,6 +42,12 @@ score         per-trial behavioural scoring and summaries
 tables        Parquet/JSON writing with provenance metadata
 analysis      hidden-state tables and their principal components
 fixed_points  fixed and slow points of the trained dynamics (a package)
+behaviour     timing of the output: premature and early responses, latency, peak
+units         single units: tuning, shuffle-tested time cells, ramping cells
+decoding      population decoding of time, trial type and first-odor duration, folds by trial
+trajectory_speed  speed q of the noise-free map along the test trajectories
+plots_analysis    panels and figures of the analyses (per model and across the sweep)
+manuscript    multi-panel manuscript figures from the analysis tables
 layout        where each output lives and which rule writes it
 results       the ``Results`` entry point to a results folder
 """

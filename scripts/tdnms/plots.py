@@ -44,8 +44,12 @@ def type_color(name: str, order: list[str] | None = None) -> str:
     return FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
 
 
-def save_figure(fig, paths: dict[str, str], meta: dict) -> None:
-    """Save ``fig`` to each path (format from the suffix) with provenance metadata."""
+def save_figure(fig, paths: dict[str, str], meta: dict, tight: bool = True) -> None:
+    """Save ``fig`` to each path (format from the suffix) with provenance metadata.
+
+    ``tight`` crops to the drawn content; ``False`` keeps the figure's own size
+    (figures laid out to an exact page width).
+    """
     text = json.dumps(meta, sort_keys=True, default=str)
     for path in paths.values():
         path = Path(path)
@@ -58,7 +62,7 @@ def save_figure(fig, paths: dict[str, str], meta: dict) -> None:
         else:
             metadata = None
         tmp = tables.atomic_path(path).with_suffix(path.suffix)
-        fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight")
+        fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight" if tight else None)
         os.replace(tmp, path)
     plt.close(fig)
 
