@@ -64,6 +64,7 @@ rule aggregate_analysis:
     """Sweep tables of unit classes, decoding and speed, and their figures against gamma."""
     input:
         scores=rules.aggregate_scores.output.table,
+        status=rules.training_status.output.table,
         fractions=sweep(rules.analyse_model.output.fractions),
         accuracy=sweep(rules.analyse_model.output.accuracy),
         summaries=sweep(rules.analyse_model.output.decoding_summary),
@@ -90,5 +91,6 @@ rule aggregate_analysis:
         library=library_code("aggregate_analysis"),
         gammas=GAMMAS,
         seeds=SEEDS,
+        unconverged=config["figures"]["unconverged"],
     script:
         "../scripts/aggregate_analysis.py"

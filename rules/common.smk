@@ -102,7 +102,7 @@ def sweep_figure(name):
     }
 
 
-MANUSCRIPT = config.get("manuscript", {})
+MANUSCRIPT = config["manuscript"]
 MANUSCRIPT_FIGURES = [
     "fig1_behaviour",
     "fig2_sequences",
@@ -113,8 +113,8 @@ MANUSCRIPT_FIGURES = [
 
 def manuscript_example():
     """(gamma label, seed) of the example network: configured, else the median gamma and first seed."""
-    gamma = MANUSCRIPT.get("example_gamma")
-    seed = MANUSCRIPT.get("example_seed")
+    gamma = MANUSCRIPT["example_gamma"]
+    seed = MANUSCRIPT["example_seed"]
     ordered = sorted(GAMMAS, key=float)
     gamma = gamma_label(gamma) if gamma is not None else ordered[len(ordered) // 2]
     seed = int(seed) if seed is not None else SEEDS[0]

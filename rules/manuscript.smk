@@ -2,6 +2,7 @@ rule manuscript:
     """Multi-panel manuscript figures (PDF with Type 42 fonts, 300-dpi PNG) from the analysis tables."""
     input:
         scores=rules.aggregate_scores.output.table,
+        status=rules.training_status.output.table,
         fractions=rules.aggregate_analysis.output.fractions,
         decoding=rules.aggregate_analysis.output.decoding,
         accuracy=rules.aggregate_analysis.output.accuracy,
@@ -43,6 +44,7 @@ rule manuscript:
         gammas=GAMMAS,
         seeds=SEEDS,
         example=[float(EXAMPLE_GAMMA), EXAMPLE_SEED],
-        width_mm=MANUSCRIPT.get("width_mm", 180),
+        width_mm=MANUSCRIPT["width_mm"],
+        unconverged=config["figures"]["unconverged"],
     script:
         "../scripts/manuscript.py"

@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from tdnms import layout, plots, plots_analysis, tables, workflow
+from tdnms import layout, plots, plots_analysis, status, tables, workflow
 
 
 def stacked(paths, kind, gammas, seeds):
@@ -22,29 +22,38 @@ def stacked(paths, kind, gammas, seeds):
 
 
 def main(smk):
-    gammas, seeds = smk.params.gammas, smk.params.seeds
+    gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     inp, out = smk.input, smk.output
     # Every model ran the same method parameters; record them with the sweep tables and figures.
     analysis_config = tables.table_metadata(inp.fractions[0]).get("config", {}).get("analysis")
-    config = {"gamma": gammas, "seed": seeds, "analysis": analysis_config}
+    config = {"gamma": gammas, "seed": seeds, "analysis": analysis_config, "unconverged": mode}
     meta = tables.provenance("sweep_analysis", config=config, noise="noise-free test trials")
-    fractions = stacked(inp.fractions, "unit_fractions", gammas, seeds)
-    decoding = stacked(inp.summaries, "decoding_summary", gammas, seeds)
-    accuracy = stacked(inp.accuracy, "decoding_accuracy", gammas, seeds)
-    speed = stacked(inp.speed, "trajectory_speed", gammas, seeds)
-    for frame, path in ((fractions, out.fractions), (decoding, out.decoding), (accuracy, out.accuracy), (speed, out.speed)):
-        tables.write_frame(frame, path, meta)
+    flags = tables.read_table(inp.status, kind="training_status")[0].to_pandas()
+    frames = {
+        "fractions": stacked(inp.fractions, "unit_fractions", gammas, seeds),
+        "decoding": stacked(inp.summaries, "decoding_summary", gammas, seeds),
+        "accuracy": stacked(inp.accuracy, "decoding_accuracy", gammas, seeds),
+        "speed": stacked(inp.speed, "trajectory_speed", gammas, seeds),
+    }
+    for name, frame in frames.items():
+        frames[name] = status.flag(frame, flags)
+        tables.write_frame(frames[name], out[name], meta)
     scores = tables.read_table(inp.scores, kind="sweep_scores")[0].to_pandas()
-    figure_meta = tables.provenance("figure", config=config, noise="noise-free test trials")
-    plots.save_figure(plots_analysis.units_vs_gamma(fractions), {"png": out.units_vs_gamma_png, "pdf": out.units_vs_gamma_pdf}, figure_meta)
-    plots.save_figure(
-        plots_analysis.decoding_vs_gamma(decoding), {"png": out.decoding_vs_gamma_png, "pdf": out.decoding_vs_gamma_pdf}, figure_meta
+    figure_meta = tables.provenance(
+        "figure", config=config, noise="noise-free test trials", unconverged=status.unconverged(flags)
     )
-    plots.save_figure(
-        plots_analysis.behaviour_vs_gamma(scores), {"png": out.behaviour_vs_gamma_png, "pdf": out.behaviour_vs_gamma_pdf}, figure_meta
-    )
+    drawn = {
+        "units_vs_gamma": (plots_analysis.units_vs_gamma, frames["fractions"]),
+        "decoding_vs_gamma": (plots_analysis.decoding_vs_gamma, frames["decoding"]),
+        "behaviour_vs_gamma": (plots_analysis.behaviour_vs_gamma, scores),
+    }
+    for name, (draw, frame) in drawn.items():
+        shown, missed = status.for_figures(frame, mode)
+        fig = draw(shown) if len(shown) else plots.empty_figure("No network reached the training criterion.")
+        plots.add_note(fig, status.figure_note(missed, mode))
+        plots.save_figure(fig, {"png": out[f"{name}_png"], "pdf": out[f"{name}_pdf"]}, figure_meta)
+    fractions = frames["fractions"]
     print(fractions[fractions["trial_type"] == "any"].to_string(index=False), flush=True)
-    print(decoding.to_string(index=False), flush=True)
-
+    print(frames["decoding"].to_string(index=False), flush=True)
 
 workflow.run(main, snakemake)  # noqa: F821

@@ -1,6 +1,6 @@
 """Rule manuscript: the multi-panel manuscript figures from the workflow's tables."""
 
-from tdnms import layout, manuscript, plots, tables, task, workflow
+from tdnms import layout, manuscript, plots, status, tables, task, workflow
 
 FIGURES = {
     "fig1_behaviour": manuscript.figure_behaviour,
@@ -8,6 +8,23 @@ FIGURES = {
     "fig3_decoding": manuscript.figure_decoding,
     "fig4_dynamics": manuscript.figure_dynamics,
 }
+
+
+SWEEP_TABLES = ("scores", "fractions", "decoding", "accuracy", "speed", "counts")
+
+
+def leave_out_unconverged(data: dict, flags, mode: str) -> str:
+    """Drop (``exclude``) unconverged networks from the sweep data in place; the note naming them.
+
+    In ``mark`` mode the networks stay in the panels and the note names them.
+    """
+    missed = status.unconverged(flags)
+    if mode == "exclude":
+        for name in SWEEP_TABLES:
+            data[name] = status.for_figures(status.flag(data[name], flags), mode)[0]
+        for name in ("eigen", "points"):
+            data[name] = {key: frame for key, frame in data[name].items() if key not in missed}
+    return status.figure_note(missed, mode)
 
 
 def main(smk):
@@ -23,6 +40,7 @@ def main(smk):
         data[name] = read(getattr(inp, name))
     data["eigen"] = {key: read(p) for key, p in layout.by_model(inp.eigen, gammas, seeds).items()}
     data["points"] = {key: read(p) for key, p in layout.by_model(inp.points, gammas, seeds).items()}
+    note = leave_out_unconverged(data, read(inp.status), smk.params.unconverged)
     example = (float(smk.params.example[0]), int(smk.params.example[1]))
     width = float(smk.params.width_mm)
     analysis_config = tables.table_metadata(inp.fractions).get("config", {}).get("analysis")
@@ -34,6 +52,7 @@ def main(smk):
     with manuscript.style():
         for name, build in FIGURES.items():
             fig = build(spec, data, example, width)
+            plots.add_note(fig, note)
             paths = {"png": getattr(smk.output, f"{name}_png"), "pdf": getattr(smk.output, f"{name}_pdf")}
             # Exactly width_mm wide: the constrained layout keeps every label on the page.
             plots.save_figure(fig, paths, {**meta, "figure": name}, tight=False)

@@ -155,7 +155,12 @@ UNCONVERGED_STYLE = {"marker": "x", "color": "tab:red", "s": 22, "zorder": 3}
 
 def add_note(fig, text: str) -> None:
     """A line of text under the axes (e.g. which networks a sweep figure leaves out)."""
-    if text:
+    if not text:
+        return
+    if fig.get_layout_engine() is not None and "Constrained" in type(fig.get_layout_engine()).__name__:
+        # A figure saved at its exact size (manuscript): the layout makes room for the line.
+        fig.supxlabel(text, x=0.01, ha="left", fontsize=6, color="tab:red")
+    else:
         fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=7, color="tab:red", wrap=True)
 
 
