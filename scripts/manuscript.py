@@ -51,7 +51,10 @@ def main(smk):
     )
     with manuscript.style():
         for name, build in FIGURES.items():
-            fig = build(spec, data, example, width)
+            if len(data["scores"]):
+                fig = build(spec, data, example, width)
+            else:
+                fig = plots.empty_figure("No network reached the training criterion.")
             plots.add_note(fig, note)
             paths = {"png": getattr(smk.output, f"{name}_png"), "pdf": getattr(smk.output, f"{name}_pdf")}
             # Exactly width_mm wide: the constrained layout keeps every label on the page.

@@ -166,7 +166,7 @@ def add_note(fig, text: str) -> None:
 
 def empty_figure(text: str):
     """A small figure that only says why it is empty (e.g. every network was left out)."""
-    fig, ax = plt.subplots(figsize=(4.8, 1.2))
+    fig, ax = plt.subplots(figsize=(4.8, 1.2), layout="constrained")
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True)
     return fig
