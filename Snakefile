@@ -8,7 +8,19 @@
 # All logic lives in the tdnms package (scripts/tdnms); rules only wire files.
 
 
+import os
+
+
 configfile: "config.yaml"
+
+
+# The directory the run started in (``-d`` or the shell's); relative paths in the
+# config that point at other runs (analysis.probes.compare_with) start here.
+LAUNCH_DIR = os.getcwd()
+
+
+# Where results/ goes: "." here; config/timing.yaml keeps the variant's apart.
+workdir: config.get("workdir", ".")
 
 
 report: "report/workflow.rst"
@@ -23,6 +35,7 @@ include: "rules/fixed_points.smk"
 include: "rules/figures.smk"
 include: "rules/analysis.smk"
 include: "rules/manuscript.smk"
+include: "rules/probes.smk"
 
 
 rule all:

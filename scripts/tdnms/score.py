@@ -29,8 +29,7 @@ def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESP
     n, k = trials.trial_types.shape
     out = np.asarray(outputs, dtype=np.float64).reshape(n, k, spec.n_bins)
     target = trials.targets.astype(np.float64).reshape(n, k, spec.n_bins)
-    mask = spec.response_mask()
-    response_mean = out[:, :, mask].mean(axis=-1)
+    response_mean = window_means(out, trials.response_masks())
     table = trials.trial_table()
     table["response_mean"] = response_mean.reshape(-1)
     table["response"] = table["response_mean"] > threshold
@@ -39,6 +38,14 @@ def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESP
     for name, values in timing_metrics(out.reshape(n * k, -1), spec.response_window, threshold).items():
         table[name] = values
     return table
+
+
+def window_means(values: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` (n, k, n_bins) over each trial's own window ``masks`` (n, k, n_bins) bool.
+
+    Per trial, because under the timing variant every trial has its own response window.
+    """
+    return (values * masks).sum(axis=-1) / masks.sum(axis=-1)
 
 
 def accuracy_by_type(scored: pd.DataFrame) -> dict[str, float]:

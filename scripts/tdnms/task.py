@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import config, tables
+from . import timing as variant
 
 INPUT_CHANNELS = ("light", "odor")
 
@@ -69,6 +70,7 @@ class TaskSpec:
     trials_per_sequence: int = _DEFAULTS["trials_per_sequence"]
     trial_types: tuple[TrialType, ...] = field(default_factory=lambda: _trial_types(DEFAULT_TRIAL_TYPES))
     draw: tuple[str, ...] | None = None  # None: every trial type, in the order given
+    timing: variant.Timing | None = None  # per-trial windows (the variant); None: the reference task
 
     def __post_init__(self):
         if self.draw is None:
@@ -90,6 +92,7 @@ class TaskSpec:
             trials_per_sequence=section["trials_per_sequence"],
             trial_types=_trial_types(section["trial_types"]),
             draw=None if section["draw"] is None else tuple(section["draw"]),
+            timing=variant.Timing.from_config(section["timing"]),
         )
 
     def validate(self) -> None:
@@ -112,7 +115,7 @@ class TaskSpec:
                 start, stop = _window(w, f"task.trial_types.{t.name}.odor_windows[{i}]", self.n_bins)
                 # An odor still on when the response is due leaks the answer's timing
                 # into the response epoch: the task would no longer test memory.
-                if stop > resp[0]:
+                if stop > resp[0] and not self.follows_odor:
                     raise ValueError(
                         f"task.trial_types.{t.name}.odor_windows[{i}]: window {[start, stop]} overlaps the "
                         f"response window {list(resp)} (task.response_window); odors must end before the response starts"
@@ -120,11 +123,26 @@ class TaskSpec:
         for name in self.draw:
             if name not in names:
                 raise ValueError(f"task.draw: unknown trial type {name!r}; allowed (task.trial_types): {names}")
+        if self.timing is not None:
+            variant.check_spec(self.timing, self)
 
     # -- derived quantities -------------------------------------------------
     @property
     def sequence_bins(self) -> int:
         return self.n_bins * self.trials_per_sequence
+
+    @property
+    def follows_odor(self) -> bool:
+        """Whether the response window follows each trial's second odor (the variant's ``follow`` mode)."""
+        return self.timing is not None and self.timing.response == "follow"
+
+    def response_window_of(self, name: str) -> tuple[int, int]:
+        """The response window of trial type ``name``'s standard (nominal) trial."""
+        if not self.follows_odor:
+            return tuple(self.response_window)
+        length = self.response_window[1] - self.response_window[0]
+        start, stop = self.timing.response_for(self.trial_type(name).odor_windows[-1][1], length, None)
+        return int(start), int(stop)
 
     def trial_type(self, name: str) -> TrialType:
         for t in self.trial_types:
@@ -142,7 +160,7 @@ class TaskSpec:
             for start, stop in t.odor_windows:
                 inputs[k, start:stop, 1] = 1.0
             if t.go:
-                targets[k, slice(*self.response_window)] = 1.0
+                targets[k, slice(*self.response_window_of(name))] = 1.0
         return inputs, targets
 
     def response_mask(self) -> np.ndarray:
@@ -160,6 +178,10 @@ class TaskSpec:
             t.name: {"odor_windows": [list(w) for w in t.odor_windows], "go": t.go} for t in self.trial_types
         }
         d["draw"] = list(self.draw)
+        # Absent, not null, for the reference task: its data files keep their bytes.
+        d.pop("timing")
+        if self.timing is not None:
+            d["timing"] = self.timing.to_dict()
         return d
 
     def to_dict(self) -> dict:
@@ -172,7 +194,10 @@ class TrialSet:
     """A batch of sequences ready for training: arrays plus the trial table.
 
     ``inputs`` (n, T, 2) float32, ``targets`` (n, T, 1) float32 and
-    ``trial_types`` (n, trials_per_sequence) array of names.
+    ``trial_types`` (n, trials_per_sequence) array of names. Under the timing
+    variant, ``odor_windows`` (n, k, 2, 2) and ``response_windows`` (n, k, 2) hold
+    every trial's actual half-open windows; otherwise they are ``None`` and the
+    windows are the spec's.
     """
 
     spec: TaskSpec
@@ -180,6 +205,20 @@ class TrialSet:
     targets: np.ndarray
     trial_types: np.ndarray
     seed: int | None = None
+    odor_windows: np.ndarray | None = None
+    response_windows: np.ndarray | None = None
+
+    def trial_response_windows(self) -> np.ndarray:
+        """(n, k, 2) int32 response window ``[start, stop)`` of every trial."""
+        if self.response_windows is not None:
+            return np.asarray(self.response_windows, dtype=np.int32)
+        per_type = {t.name: self.spec.response_window_of(t.name) for t in self.spec.trial_types}
+        flat = np.array([per_type[name] for name in self.trial_types.reshape(-1)], dtype=np.int32)
+        return flat.reshape(*self.trial_types.shape, 2)
+
+    def response_masks(self) -> np.ndarray:
+        """(n, k, n_bins) bool: each trial's response window."""
+        return variant.in_windows(self.spec.n_bins, self.trial_response_windows()[:, :, None, :])
 
     @property
     def n_sequences(self) -> int:
@@ -191,7 +230,7 @@ class TrialSet:
 
         n, k = self.trial_types.shape
         go = {t.name: t.go for t in self.spec.trial_types}
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "sequence": np.repeat(np.arange(n, dtype=np.int32), k),
                 "trial": np.tile(np.arange(k, dtype=np.int32), n),
@@ -199,6 +238,10 @@ class TrialSet:
                 "go": [go[t] for t in self.trial_types.reshape(-1)],
             }
         )
+        if self.odor_windows is not None:
+            for column, values in window_columns(self.odor_windows, self.response_windows).items():
+                table[column] = values
+        return table
 
 
 def generate(spec: TaskSpec, n_sequences: int, seed: int) -> TrialSet:
@@ -213,15 +256,32 @@ def generate(spec: TaskSpec, n_sequences: int, seed: int) -> TrialSet:
     k = spec.trials_per_sequence
     n_types = len(spec.draw)
     codes = rng.permutation(np.resize(np.arange(n_types), n_sequences * k)).reshape(n_sequences, k)
-    templ_in, templ_target = spec.templates()
-    # (n, k, n_bins, 2) -> (n, k * n_bins, 2): trials laid end to end within a sequence.
-    inputs = templ_in[codes].reshape(n_sequences, k * spec.n_bins, len(INPUT_CHANNELS))
-    targets = templ_target[codes].reshape(n_sequences, k * spec.n_bins, 1)
+    odor = response = None
+    if spec.timing is None:
+        templ_in, templ_target = spec.templates()
+        # (n, k, n_bins, 2) -> (n, k * n_bins, 2): trials laid end to end within a sequence.
+        inputs = templ_in[codes].reshape(n_sequences, k * spec.n_bins, len(INPUT_CHANNELS))
+        targets = templ_target[codes].reshape(n_sequences, k * spec.n_bins, 1)
+    else:
+        odor, response = variant.draw_windows(spec, codes, rng)
+        go = np.array([spec.trial_type(name).go for name in spec.draw])[codes]
+        inputs, targets = variant.render(spec, odor, response, go)
     if spec.input_noise_std > 0:
         noise = rng.standard_normal(inputs.shape, dtype=np.float32)
         inputs = inputs + np.float32(spec.input_noise_std) * noise
     names = np.array(spec.draw, dtype=object)[codes]
-    return TrialSet(spec, inputs.astype(np.float32), targets.astype(np.float32), names, seed)
+    return TrialSet(spec, inputs.astype(np.float32), targets.astype(np.float32), names, seed, odor, response)
+
+
+def window_columns(odor: np.ndarray, response: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-trial window bounds as flat int32 columns (one value per trial)."""
+    columns = {}
+    for i in range(odor.shape[2]):
+        columns[f"odor{i + 1}_start"] = odor[:, :, i, 0].reshape(-1)
+        columns[f"odor{i + 1}_stop"] = odor[:, :, i, 1].reshape(-1)
+    columns["response_start"] = response[..., 0].reshape(-1)
+    columns["response_stop"] = response[..., 1].reshape(-1)
+    return {name: values.astype(np.int32) for name, values in columns.items()}
 
 
 # -- Parquet ---------------------------------------------------------------------
@@ -249,18 +309,21 @@ def to_arrow(trials: TrialSet) -> pa.Table:
         pa.array(np.repeat(np.searchsorted(sorted(spec.draw), trials.trial_types.reshape(-1)), t).astype(np.int32)),
         pa.array(sorted(spec.draw)),
     )
-    return pa.table(
-        {
-            "sequence": pa.array(np.repeat(np.arange(n, dtype=np.int32), k * t)),
-            "trial": pa.array(np.tile(np.repeat(np.arange(k, dtype=np.int32), t), n)),
-            "time_bin": pa.array(np.tile(np.arange(t, dtype=np.int32), n * k)),
-            "trial_type": trial_type,
-            "light": pa.array(trials.inputs[..., 0].reshape(per_row)),
-            "odor": pa.array(trials.inputs[..., 1].reshape(per_row)),
-            "target": pa.array(trials.targets[..., 0].reshape(per_row)),
-            "response_window": pa.array(np.tile(spec.response_mask(), n * k)),
-        }
-    )
+    columns = {
+        "sequence": pa.array(np.repeat(np.arange(n, dtype=np.int32), k * t)),
+        "trial": pa.array(np.tile(np.repeat(np.arange(k, dtype=np.int32), t), n)),
+        "time_bin": pa.array(np.tile(np.arange(t, dtype=np.int32), n * k)),
+        "trial_type": trial_type,
+        "light": pa.array(trials.inputs[..., 0].reshape(per_row)),
+        "odor": pa.array(trials.inputs[..., 1].reshape(per_row)),
+        "target": pa.array(trials.targets[..., 0].reshape(per_row)),
+        "response_window": pa.array(np.tile(spec.response_mask(), n * k)),
+    }
+    if trials.odor_windows is not None:
+        columns["response_window"] = pa.array(trials.response_masks().reshape(per_row))
+        for name, values in window_columns(trials.odor_windows, trials.response_windows).items():
+            columns[name] = pa.array(np.repeat(values, t))
+    return pa.table(columns)
 
 
 SPLITS = ("train", "validation", "test")
@@ -349,5 +412,22 @@ def read_trials(
     ).astype(np.float32)
     targets = _finite_column(path, table, "target").reshape(n, k * t, 1).astype(np.float32)
     types = np.asarray(table["trial_type"].to_pylist(), dtype=object).reshape(n, k, t)[:, :, 0]
-    return TrialSet(spec, inputs, targets, types, meta.get("seed"))
+    odor = response = None
+    if spec.timing is not None:
+        odor, response = _read_windows(table, path, n, k, t)
+    return TrialSet(spec, inputs, targets, types, meta.get("seed"), odor, response)
+
+
+def _read_windows(table: pa.Table, path: Path, n: int, k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-trial odor (n, k, 2, 2) and response (n, k, 2) windows from a variant's window columns."""
+    names = [f"odor{i}_{end}" for i in (1, 2) for end in ("start", "stop")] + ["response_start", "response_stop"]
+    missing = [c for c in names if c not in table.column_names]
+    if missing:
+        raise tables.DataFileError(f"{path}: timing-variant data lacks the window column(s) {missing}")
+    first = {c: table[c].to_numpy().reshape(n, k, t)[:, :, 0].astype(np.int32) for c in names}
+    odor = np.stack(
+        [np.stack([first[f"odor{i}_start"], first[f"odor{i}_stop"]], -1) for i in (1, 2)], axis=-2
+    )
+    response = np.stack([first["response_start"], first["response_stop"]], -1)
+    return odor, response
 
