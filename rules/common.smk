@@ -139,6 +139,7 @@ def all_targets():
         targets += sweep(list(getattr(rules, rule_name).output))
     targets += list(rules.plot_sweep.output)
     targets += list(rules.aggregate_analysis.output) + list(rules.manuscript.output)
+    targets += PROBE_TARGETS  # rules/probes.smk
     return targets
 
 

@@ -1,0 +1,26 @@
+"""Rule probes: generalisation probes of one trained network (noise on, repeated)."""
+
+import pandas as pd
+
+from tdnms import probes, tables, task, workflow
+from tdnms.model import load_model, network_parameters
+
+
+def main(smk):
+    spec = task.TaskSpec.from_config(smk.params.task)
+    cfg = probes.ProbeConfig.from_config(smk.params.probes)
+    seed = int(smk.wildcards.seed)
+    params = network_parameters(load_model(smk.input.model))
+    # Probe noise: its own stream per network, apart from training's (seed, purpose) streams.
+    table = probes.run_probes(params, spec, cfg, seed=[cfg.seed, seed, int(float(smk.wildcards.gamma) * 1e6)])
+    summary = probes.summarise(table)
+    row = {"gamma": float(smk.wildcards.gamma), "seed": seed, "trained_on": smk.params.trained_on, **summary}
+    meta = tables.provenance(
+        "probes", config={"task": spec.to_dict(), "probes": smk.params.probes}, seed=seed, model=smk.input.model
+    )
+    tables.write_frame(table, smk.output.table, meta)
+    tables.write_frame(pd.DataFrame([row]), smk.output.summary, meta)
+    print(pd.Series(row).to_string(), flush=True)
+
+
+workflow.run(main, snakemake)  # noqa: F821

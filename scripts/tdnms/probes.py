@@ -1,0 +1,228 @@
+"""Generalisation probes: which strategy does a trained network use?
+
+Probe trials never enter training; only the ``probes`` analysis stage shows them
+to a trained network. Three families (``family`` column):
+
+* ``grid``: first and second odor durations over ``durations`` x ``durations``,
+  first odor at ``onset``, second ``delay`` bins after the first ends; go when
+  the durations differ.
+* ``shift``: the task's standard trials (nominal windows of ``task.draw``) with
+  both odors and the response window shifted by ``k`` bins relative to the start
+  cue, which stays put: a network that reads "odor in bins 110-130" fails here.
+* ``reference``: the reference task's SL / LS / SS trials, whatever the task.
+
+The response window of a grid probe follows the end of its second odor by the
+task's gap (the variant's ``response_gap``, or for a fixed window the gap between
+the end of the standard go trials and the window: 1 bin in the reference task)
+and has the task's response-window length. Each probe runs ``repeats`` times
+with private noise (the model's ``noise_std``) and input noise
+(``task.input_noise_std``) on, so ``p_go``, the fraction of "go" responses, is
+a probability. The network runs in NumPy from its trained parameters, all
+probes x repeats as one batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .score import RESPONSE_THRESHOLD
+from .task import DEFAULT_TRIAL_TYPES, TaskSpec
+from .timing import in_windows
+
+FAMILIES = ("grid", "shift", "reference")
+REFERENCE_RESPONSE = (131, 160)
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """The ``analysis.probes`` config section."""
+
+    durations: tuple[int, int, int] = (10, 70, 5)  # first, last (inclusive), step
+    onset: int = 30
+    delay: int = 30
+    shifts: tuple[int, ...] = (-20, -15, -10, -5, 0, 5, 10, 15, 20)
+    repeats: int = 32
+    seed: int = 0
+    compare_with: str | None = None
+
+    @classmethod
+    def from_config(cls, section: dict | None) -> "ProbeConfig":
+        section = dict(section or {})
+        allowed = set(cls.__dataclass_fields__)
+        unknown = sorted(set(section) - allowed)
+        if unknown:
+            raise ValueError(f"analysis.probes: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+        cfg = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in section.items()})
+        first, last, step = cfg.durations
+        if not (1 <= first <= last and step >= 1):
+            raise ValueError(f"analysis.probes.durations: expected [first >= 1, last >= first, step >= 1], got {list(cfg.durations)}")
+        if cfg.repeats < 1:
+            raise ValueError(f"analysis.probes.repeats: expected an integer >= 1, got {cfg.repeats}")
+        return cfg
+
+    def duration_values(self) -> np.ndarray:
+        first, last, step = self.durations
+        return np.arange(first, last + 1, step)
+
+
+def standard_gap(spec: TaskSpec) -> int:
+    """Bins from the end of the second odor to the response window in the task's standard go trials."""
+    if spec.follows_odor:
+        return spec.timing.response_gap
+    ends = [t.odor_windows[-1][1] for t in spec.trial_types if t.go] or [t.odor_windows[-1][1] for t in spec.trial_types]
+    return max(spec.response_window[0] - max(ends), 0)
+
+
+def _rows(family, trial_type, odor, response, go, shift=0):
+    (s1, e1), (s2, e2) = odor
+    return {
+        "family": family,
+        "trial_type": trial_type,
+        "first": e1 - s1,
+        "second": e2 - s2,
+        "shift": shift,
+        "go": bool(go),
+        "odor1_start": s1,
+        "odor1_stop": e1,
+        "odor2_start": s2,
+        "odor2_stop": e2,
+        "response_start": response[0],
+        "response_stop": response[1],
+    }
+
+
+def probe_table(spec: TaskSpec, cfg: ProbeConfig) -> pd.DataFrame:
+    """One row per probe trial: family, trial_type, first, second, shift, go and its windows.
+
+    Standard and reference trials must have two odors each (others are skipped).
+    """
+    length = spec.response_window[1] - spec.response_window[0]
+    gap = standard_gap(spec)
+    rows = []
+    for d1 in cfg.duration_values():
+        for d2 in cfg.duration_values():
+            s2 = cfg.onset + d1 + cfg.delay
+            stop = s2 + d2
+            odor = ((cfg.onset, cfg.onset + d1), (s2, stop))
+            rows.append(_rows("grid", "", odor, (stop + gap, stop + gap + length), d1 != d2))
+    for name in spec.draw:
+        t = spec.trial_type(name)
+        if len(t.odor_windows) != 2:
+            continue
+        start, stop = spec.response_window_of(name)
+        for k in cfg.shifts:
+            odor = tuple((a + k, b + k) for a, b in t.odor_windows)
+            rows.append(_rows("shift", name, odor, (start + k, stop + k), t.go, shift=k))
+    for name, t in DEFAULT_TRIAL_TYPES.items():
+        rows.append(_rows("reference", name, tuple(map(tuple, t["odor_windows"])), REFERENCE_RESPONSE, t["go"]))
+    table = pd.DataFrame(rows)
+    if (table[["odor1_start", "odor2_start"]] < spec.start_cue[1]).any(axis=None):
+        raise ValueError("analysis.probes: a probe odor starts before the end of the start cue; reduce the negative shifts or raise onset")
+    table.insert(0, "probe", np.arange(len(table), dtype=np.int32))
+    return table
+
+
+def probe_inputs(spec: TaskSpec, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Noise-free inputs (P, T, 2) and response masks (P, T); T covers the latest response window."""
+    n_bins = int(max(table["response_stop"].max(), spec.n_bins))
+    odor = table[["odor1_start", "odor1_stop", "odor2_start", "odor2_stop"]].to_numpy().reshape(-1, 2, 2)
+    response = table[["response_start", "response_stop"]].to_numpy()[:, None, :]
+    inputs = np.zeros((len(table), n_bins, 2), dtype=np.float32)
+    inputs[:, slice(*spec.start_cue), 0] = 1.0
+    inputs[..., 1] = in_windows(n_bins, odor)
+    return inputs, in_windows(n_bins, response)
+
+
+def noisy_responses(params: dict, inputs, masks, repeats: int, input_noise: float, seed: int) -> np.ndarray:
+    """Mean output in each probe's response window, (P, repeats), noise on.
+
+    ``params`` from :func:`tdnms.model.network_parameters` (``noise_std`` is the
+    private noise); input noise has sd ``input_noise``. The leaky map is the
+    model's: ``h <- (1-g) h + g tanh(x W_in + h W_rec + b + noise_std xi)``.
+    """
+    rng = np.random.default_rng(seed)
+    w_in, w_rec = params["W_in"].astype(np.float32), params["W_rec"].astype(np.float32)
+    b, w_out = params["b"].astype(np.float32), params["W_out"][:, 0].astype(np.float32)
+    gamma, sd = np.float32(params["gamma"]), np.float32(params["noise_std"])
+    n_probe, n_bins, _ = inputs.shape
+    batch = n_probe * repeats
+    x = np.repeat(inputs, repeats, axis=0)  # (P * R, T, 2), probe-major
+    window = np.repeat(masks, repeats, axis=0).astype(np.float32)
+    h = np.zeros((batch, w_rec.shape[0]), dtype=np.float32)
+    total = np.zeros(batch, dtype=np.float32)
+    for t in range(n_bins):
+        xt = x[:, t] + np.float32(input_noise) * rng.standard_normal((batch, x.shape[2]), dtype=np.float32)
+        z = xt @ w_in + h @ w_rec + b
+        if sd > 0:
+            z += sd * rng.standard_normal(z.shape, dtype=np.float32)
+        h = (1 - gamma) * h + gamma * np.tanh(z)
+        if window[:, t].any():
+            total += window[:, t] * (h @ w_out)
+    mean = total / window.sum(axis=1) + np.float32(params["b_out"][0])
+    return mean.reshape(n_probe, repeats)
+
+
+def run_probes(params: dict, spec: TaskSpec, cfg: ProbeConfig, seed: int = 0) -> pd.DataFrame:
+    """The probe table with ``n_repeats``, ``p_go`` and ``accuracy`` (fraction correct) per probe."""
+    table = probe_table(spec, cfg)
+    inputs, masks = probe_inputs(spec, table)
+    responses = noisy_responses(params, inputs, masks, cfg.repeats, spec.input_noise_std, seed)
+    table["n_repeats"] = np.int32(cfg.repeats)
+    table["p_go"] = (responses > RESPONSE_THRESHOLD).mean(axis=1)
+    table["accuracy"] = np.where(table["go"], table["p_go"], 1 - table["p_go"])
+    return table
+
+
+def summarise(table: pd.DataFrame) -> dict:
+    """One network's probe results in a few numbers.
+
+    ``pse``, ``threshold``, ``slope`` (and ``deviance``, ``converged``) of the
+    psychometric fit on the grid (:mod:`tdnms.psychometric`); ``grid_accuracy``;
+    ``shift_accuracy``, the mean accuracy over standard trials at shift 0;
+    ``shift_sensitivity``, that minus the mean accuracy over the shifted copies
+    (0: indifferent to when the trial happens; up to 1: fails whenever shifted);
+    ``reference_accuracy`` on the reference task's trials.
+    """
+    from . import psychometric
+
+    grid = table[table["family"] == "grid"]
+    shift = table[table["family"] == "shift"]
+    out = {f"psychometric_{k}": v for k, v in psychometric.fit(*psychometric.pooled(grid)).items()}
+    out["grid_accuracy"] = float(grid["accuracy"].mean())
+    at_zero = shift.loc[shift["shift"] == 0, "accuracy"]
+    shifted = shift.loc[shift["shift"] != 0, "accuracy"]
+    out["shift_accuracy"] = float(at_zero.mean()) if len(at_zero) else float("nan")
+    out["shift_sensitivity"] = out["shift_accuracy"] - float(shifted.mean()) if len(shifted) else float("nan")
+    out["reference_accuracy"] = float(table.loc[table["family"] == "reference", "accuracy"].mean())
+    return out
+
+
+def trained_on(task_section: dict | None) -> str:
+    """Label of a training task: ``"variant"`` (per-trial timing) or ``"reference"``."""
+    return "variant" if (task_section or {}).get("timing") else "reference"
+
+
+def compared_run(path: str | None, launch_dir: str, model_paths) -> tuple[str | None, str]:
+    """The ``analysis.probes.compare_with`` folder (absolute) and the training-task label of its networks.
+
+    ``model_paths`` are that run's model paths relative to the folder. Returns
+    ``(None, "")`` without a comparison; raises ``ValueError`` naming the field when
+    a network is missing.
+    """
+    import os
+
+    from .provenance import describe
+
+    if not path:
+        return None, ""
+    folder = os.path.normpath(os.path.join(launch_dir, path))
+    missing = [p for p in model_paths if not os.path.exists(os.path.join(folder, p))]
+    if missing:
+        raise ValueError(
+            f"analysis.probes.compare_with: {folder} lacks trained networks of this sweep "
+            f"(e.g. {missing[0]}); run that workflow first with the same sweep"
+        )
+    return folder, trained_on(describe(os.path.join(folder, model_paths[0]))["config"]["task"])
