@@ -2,7 +2,7 @@
 
 import shutil
 
-from tdnms import tables, task, workflow
+from tdnms import curriculum, tables, task, workflow
 from tdnms import train as training
 
 
@@ -14,9 +14,15 @@ def main(smk):
     validation_set = task.read_trials(smk.input.validation, spec, split="validation", data_seed=data_seed)
     config = training.TrainConfig.from_config(smk.params.training)
     seed = int(smk.wildcards.seed)
-    model, history, reached = training.train(
-        smk.params.model, config, train_set, validation_set, seed=seed, checkpoint_dir=smk.params.checkpoint_dir
-    )
+    stage_steps = None
+    if config.curriculum:
+        model, history, reached, stage_steps = curriculum.train_with_curriculum(
+            smk.params.model, config, train_set, validation_set, seed, smk.params.data, smk.params.checkpoint_dir
+        )
+    else:
+        model, history, reached = training.train(
+            smk.params.model, config, train_set, validation_set, seed=seed, checkpoint_dir=smk.params.checkpoint_dir
+        )
     if not reached:
         print(
             f"WARNING: gamma={smk.wildcards.gamma} seed={seed} did not reach the criterion in "
@@ -28,6 +34,7 @@ def main(smk):
         config={"model": smk.params.model, "training": smk.params.training, "task": spec.to_dict()},
         seed=seed,
         reached_criterion=reached,
+        curriculum_stage_steps=stage_steps,
     )
     training.save_model(model, smk.output.model, meta)
     tables.write_frame(history, smk.output.history, meta)

@@ -20,6 +20,7 @@ sampler took a third of the step time).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -134,11 +135,19 @@ class TrainConfig:
     criterion_mse: float | None = _DEFAULTS["criterion_mse"]
     criterion_patience: int = _DEFAULTS["criterion_patience"]
     checkpoint_every: int = _DEFAULTS["checkpoint_every"]
+    # Fractions of the timing variant's ranges for the stages before the full task
+    # (tdnms.curriculum); None trains on the task as configured.
+    curriculum: tuple[float, ...] | None = _DEFAULTS["curriculum"]
 
     def __post_init__(self):
-        checked = config_schema.check_section("training", asdict(self))
+        section = asdict(self)
+        if section["curriculum"] is not None:
+            section["curriculum"] = list(section["curriculum"])  # the schema's arrays are lists
+        checked = config_schema.check_section("training", section)
         for name, value in checked.items():
             object.__setattr__(self, name, value)
+        if self.curriculum is not None:
+            object.__setattr__(self, "curriculum", tuple(self.curriculum))
 
     def met(self, validation_mse: float, accuracy: dict[str, float]) -> bool:
         """Whether one validation evaluation meets the criterion."""
@@ -211,12 +220,15 @@ def train(
     checkpoint_dir: str | os.PathLike | None = None,
     label: str | None = None,
     stream=sys.stdout,
+    initial_weights: list[np.ndarray] | None = None,
 ):
     """Train one network. Returns ``(model, history DataFrame, reached_criterion)``.
 
     ``network`` holds the ``model`` config section (units, gamma, noise_std, ...).
     With ``checkpoint_dir`` set, an existing checkpoint made with the same
-    network, training config and seed is resumed.
+    network, training config and seed is resumed. ``initial_weights`` (as from
+    ``model.get_weights()``) replace the seeded initial weights: a curriculum
+    stage continues from the previous stage's network.
     """
     import keras
     import tensorflow as tf
@@ -227,9 +239,14 @@ def train(
     gamma = network.get("gamma")
     label = label or f"gamma={gamma} seed={seed}"
     run_id = tables.config_hash({"model": network, "training": asdict(config), "seed": seed})
+    if initial_weights is not None:
+        digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in initial_weights))
+        run_id = tables.config_hash({"run": run_id, "initial_weights": digest.hexdigest()})
 
     keras.utils.set_random_seed(seed)
     model = build_network(seed=seed, n_inputs=train_set.inputs.shape[-1], **network)
+    if initial_weights is not None:
+        model.set_weights(initial_weights)
     optimizer = keras.optimizers.Adam(
         learning_rate=config.learning_rate, global_clipnorm=config.clip_norm
     )
