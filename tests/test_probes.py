@@ -92,6 +92,7 @@ def test_summary_of_a_perfect_timer():
     table["accuracy"] = 1.0
     summary = probes.summarise(table)
     assert summary["shift_sensitivity"] == 0 and summary["reference_accuracy"] == 1
+    assert summary["p_go_same"] == 0 and summary["p_go_different"] == 1
     assert abs(summary["psychometric_pse"]) < 5 and 0 < summary["psychometric_threshold"] < 5
 
 

@@ -56,7 +56,7 @@ def test_variant_windows_respect_the_configured_ranges():
     onset, first, delay, second = odor[:, 0, 0], odor[:, 0, 1] - odor[:, 0, 0], odor[:, 1, 0] - odor[:, 0, 1], odor[:, 1, 1] - odor[:, 1, 0]
     assert t.first_onset[0] <= onset.min() and onset.max() <= t.first_onset[1]
     assert t.delay[0] <= delay.min() and delay.max() <= t.delay[1]
-    for position, durations in ((0, first), (1, second)):
+    for position, durations in ((0, first), (1, second)):  # type name letters: S or L per odor
         letter = np.array([n[position] for n in names])
         for cls, (low, high) in (("S", t.short), ("L", t.long)):
             d = durations[letter == cls]
@@ -146,3 +146,39 @@ def test_timing_spec_round_trips():
     spec = variant_spec()
     assert task.TaskSpec.from_config(spec.to_dict()) == spec
     assert isinstance(spec.timing, timing.Timing)
+
+
+def merged_timing_config():
+    """config.yaml deep-merged with config/timing.yaml, as Snakemake merges --configfile."""
+
+    def merge(base, extra):
+        out = dict(base)
+        for key, value in extra.items():
+            out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        return out
+
+    default = yaml.safe_load((REPO / "config.yaml").read_text())
+    return merge(default, yaml.safe_load((REPO / "config" / "timing.yaml").read_text()))
+
+
+def test_timing_config_is_valid_and_trains_with_a_curriculum():
+    from tdnms.config import check_config
+    from tdnms.train import TrainConfig
+
+    config = merged_timing_config()
+    check_config(config, REPO / "schemas" / "config.schema.yaml")
+    assert TrainConfig.from_config(config["training"]).curriculum == (0.0, 0.25, 0.5, 0.75)
+    assert task.TaskSpec.from_config(config["task"]).timing is not None
+
+
+def test_missing_compared_networks_stop_the_run_naming_the_field(tmp_path):
+    from workflow_helpers import snakemake
+
+    config = merged_timing_config()
+    config["workdir"] = "."
+    config["analysis"]["probes"]["compare_with"] = "elsewhere/results"
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "-n", check=False)
+    assert proc.returncode != 0
+    assert "analysis.probes.compare_with" in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()

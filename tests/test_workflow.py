@@ -34,6 +34,10 @@ def test_default_config_dag_has_expected_jobs(tmp_path):
         "plot_analysis": n_models,
         "aggregate_analysis": 1,
         "manuscript": 1,
+        "shortcut_check": 1,
+        "probes": n_models,
+        "aggregate_probes": 1,
+        "plot_probes": 1,
         "all": 1,
     }
     counts = job_counts(proc.stdout + proc.stderr)
@@ -64,7 +68,8 @@ def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_workflow):
     assert set(scores["trial_type"]) == {"SL", "LS", "SS", "all"}
     for log in (workdir / "results/logs").rglob("*.log"):
         assert "done in" in log.read_text(), log
-    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 1 + 2 * 7 + 7
+    # + shortcut_check (data), probes (per model), aggregate_probes and plot_probes (sweep)
+    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 2 + 2 * 8 + 9
 
 
 @pytest.mark.slow

@@ -85,17 +85,19 @@ def model_figure(table: pd.DataFrame, summary: dict, title: str = ""):
 
 
 def probes_vs_gamma(summaries: pd.DataFrame):
-    """Slope, threshold, PSE and shift sensitivity against gamma; one series per ``trained_on``."""
+    """Fit parameters, shift sensitivity, P(go) and accuracies against gamma; one series per ``trained_on``."""
     gammas = sorted(summaries["gamma"].unique())
     panels = [
         ("psychometric_slope", "psychometric slope (1/bin)"),
         ("psychometric_threshold", "threshold |second - first| (bins)"),
         ("psychometric_pse", "point of subjective equality (bins)"),
         ("shift_sensitivity", "shift sensitivity\n(accuracy lost when shifted)"),
+        ("p_go_same", "P(go), equal durations"),
+        ("p_go_different", "P(go), durations >= 20 bins apart"),
         ("grid_accuracy", "accuracy on the duration grid"),
         ("reference_accuracy", "accuracy on reference trials"),
     ]
-    fig, axes = plt.subplots(2, 3, figsize=(10, 5.6))
+    fig, axes = plt.subplots(2, 4, figsize=(13, 5.6))
     groups = list(dict.fromkeys(summaries["trained_on"]))
     offsets = dict(zip(groups, np.linspace(-0.03, 0.03, len(groups))))
     for ax, (column, label) in zip(axes.flat, panels):

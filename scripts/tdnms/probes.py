@@ -34,6 +34,7 @@ from .timing import in_windows
 
 FAMILIES = ("grid", "shift", "reference")
 REFERENCE_RESPONSE = (131, 160)
+DIFFERENT = 20  # bins: "clearly different" durations for p_go_different
 
 
 @dataclass(frozen=True)
@@ -136,33 +137,46 @@ def probe_inputs(spec: TaskSpec, table: pd.DataFrame) -> tuple[np.ndarray, np.nd
     return inputs, in_windows(n_bins, response)
 
 
-def noisy_responses(params: dict, inputs, masks, repeats: int, input_noise: float, seed: int) -> np.ndarray:
+def noisy_responses(params: dict, inputs, masks, repeats: int, input_noise: float, seed) -> np.ndarray:
     """Mean output in each probe's response window, (P, repeats), noise on.
 
     ``params`` from :func:`tdnms.model.network_parameters` (``noise_std`` is the
-    private noise); input noise has sd ``input_noise``. The leaky map is the
-    model's: ``h <- (1-g) h + g tanh(x W_in + h W_rec + b + noise_std xi)``.
+    private noise); input noise has sd ``input_noise``; ``seed`` seeds NumPy's
+    SFC64 generator. The leaky map is the model's:
+    ``h <- (1-g) h + g tanh(x W_in + h W_rec + b + noise_std xi)``.
     """
-    rng = np.random.default_rng(seed)
-    w_in, w_rec = params["W_in"].astype(np.float32), params["W_rec"].astype(np.float32)
-    b, w_out = params["b"].astype(np.float32), params["W_out"][:, 0].astype(np.float32)
-    gamma, sd = np.float32(params["gamma"]), np.float32(params["noise_std"])
-    n_probe, n_bins, _ = inputs.shape
-    batch = n_probe * repeats
-    x = np.repeat(inputs, repeats, axis=0)  # (P * R, T, 2), probe-major
-    window = np.repeat(masks, repeats, axis=0).astype(np.float32)
-    h = np.zeros((batch, w_rec.shape[0]), dtype=np.float32)
-    total = np.zeros(batch, dtype=np.float32)
+    rng = np.random.Generator(np.random.SFC64(seed))
+    f32 = np.float32
+    w_in, w_rec = params["W_in"].astype(f32), params["W_rec"].astype(f32)
+    w_out = params["W_out"][:, 0].astype(f32)
+    gamma, sd = f32(params["gamma"]), f32(params["noise_std"])
+    n_probe, n_bins, n_in = inputs.shape
+    units = w_rec.shape[0]
+    # Noise-free drive per probe, shared by its repeats: (T, P, 1, units).
+    drive = np.ascontiguousarray((inputs @ w_in + params["b"].astype(f32)).transpose(1, 0, 2))[:, :, None, :]
+    window = np.ascontiguousarray(masks.T).astype(f32)  # (T, P)
+    h = np.zeros((n_probe, repeats, units), dtype=f32)
+    z = np.empty_like(h)
+    xi = np.empty_like(h)
+    xi_in = np.empty((n_probe, repeats, n_in), dtype=f32)
+    total = np.zeros((n_probe, repeats), dtype=f32)
     for t in range(n_bins):
-        xt = x[:, t] + np.float32(input_noise) * rng.standard_normal((batch, x.shape[2]), dtype=np.float32)
-        z = xt @ w_in + h @ w_rec + b
+        np.matmul(h, w_rec, out=z)
+        z += drive[t]
+        if input_noise > 0:
+            rng.standard_normal(out=xi_in, dtype=f32)
+            z += (f32(input_noise) * xi_in) @ w_in
         if sd > 0:
-            z += sd * rng.standard_normal(z.shape, dtype=np.float32)
-        h = (1 - gamma) * h + gamma * np.tanh(z)
-        if window[:, t].any():
-            total += window[:, t] * (h @ w_out)
-    mean = total / window.sum(axis=1) + np.float32(params["b_out"][0])
-    return mean.reshape(n_probe, repeats)
+            rng.standard_normal(out=xi, dtype=f32)
+            xi *= sd
+            z += xi
+        np.tanh(z, out=z)
+        h *= 1 - gamma
+        z *= gamma
+        h += z
+        if window[t].any():
+            total += window[t][:, None] * (h @ w_out)
+    return total / window.sum(axis=0)[:, None] + f32(params["b_out"][0])
 
 
 def run_probes(params: dict, spec: TaskSpec, cfg: ProbeConfig, seed: int = 0) -> pd.DataFrame:
@@ -184,7 +198,9 @@ def summarise(table: pd.DataFrame) -> dict:
     ``shift_accuracy``, the mean accuracy over standard trials at shift 0;
     ``shift_sensitivity``, that minus the mean accuracy over the shifted copies
     (0: indifferent to when the trial happens; up to 1: fails whenever shifted);
-    ``reference_accuracy`` on the reference task's trials.
+    ``reference_accuracy`` on the reference task's trials; ``p_go_same`` and
+    ``p_go_different``, the mean P(go) on grid probes with equal durations and with
+    durations at least ``DIFFERENT`` bins apart (a model-free view of the fit).
     """
     from . import psychometric
 
@@ -192,6 +208,9 @@ def summarise(table: pd.DataFrame) -> dict:
     shift = table[table["family"] == "shift"]
     out = {f"psychometric_{k}": v for k, v in psychometric.fit(*psychometric.pooled(grid)).items()}
     out["grid_accuracy"] = float(grid["accuracy"].mean())
+    diff = (grid["second"] - grid["first"]).abs()
+    out["p_go_same"] = float(grid.loc[diff == 0, "p_go"].mean())
+    out["p_go_different"] = float(grid.loc[diff >= DIFFERENT, "p_go"].mean())
     at_zero = shift.loc[shift["shift"] == 0, "accuracy"]
     shifted = shift.loc[shift["shift"] != 0, "accuracy"]
     out["shift_accuracy"] = float(at_zero.mean()) if len(at_zero) else float("nan")

@@ -44,16 +44,19 @@ def fit(d, n_go, n_trials, max_slope: float = 5.0) -> dict:
     lo, hi = float(d.min()), float(d.max())
     width = hi - lo
     bounds = [(lo, hi), (-width, width), (0.0, max_slope)]
+    # Coarse grid of the likelihood first (cheap), then local fits from its two best points.
+    starts = [
+        (pse0, thr0, slope0)
+        for pse0 in np.linspace(lo + width / 8, hi - width / 8, 7)
+        for thr0 in np.linspace(-width / 4, width / 2, 7)
+        for slope0 in (0.03, 0.1, 0.3, 1.0)
+    ]
+    starts.sort(key=lambda theta: _neg_log_likelihood(theta, d, k, n))
     best = None
-    spacing = np.min(np.diff(np.unique(d))) if len(np.unique(d)) > 1 else 1.0
-    for pse0 in np.linspace(lo + width / 4, hi - width / 4, 3):
-        for thr0 in (spacing, width / 4):
-            for slope0 in (0.05, 0.5):
-                result = minimize(
-                    _neg_log_likelihood, x0=[pse0, thr0, slope0], args=(d, k, n), method="L-BFGS-B", bounds=bounds
-                )
-                if best is None or result.fun < best.fun:
-                    best = result
+    for x0 in starts[:2]:
+        result = minimize(_neg_log_likelihood, x0=x0, args=(d, k, n), method="L-BFGS-B", bounds=bounds)
+        if best is None or result.fun < best.fun:
+            best = result
     pse, threshold, slope = (float(v) for v in best.x)
     return {
         "pse": pse,
