@@ -62,7 +62,7 @@ def _shift_panel(ax, shift: pd.DataFrame) -> None:
     ax.set_xlabel("shift of odors and response window (bins)")
     ax.set_ylabel("accuracy")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(loc="lower left", fontsize=7, ncol=2)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7)
 
 
 def model_figure(table: pd.DataFrame, summary: dict, title: str = ""):
@@ -110,8 +110,8 @@ def probes_vs_gamma(summaries: pd.DataFrame):
             ax.plot(mean.index * (1 + offsets[group]), mean.values, color=color, lw=1.4, label=f"trained on {group}")
         _gamma_axis(ax, gammas)
         ax.set_ylabel(label)
-    axes[0, 0].legend(loc="best", fontsize=7)
-    fig.tight_layout()
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncol=len(groups), fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig
 
 
@@ -123,7 +123,13 @@ def comparison_figure(tables: dict[str, pd.DataFrame], summaries: pd.DataFrame):
     """
     groups = list(tables)
     gammas = sorted(summaries["gamma"].unique())
-    fig, axes = plt.subplots(len(groups) + 1, len(gammas), figsize=(3.3 * len(gammas), 3.0 * (len(groups) + 1)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(groups) + 1,
+        len(gammas),
+        figsize=(3.6 * len(gammas) + 1.6, 3.2 * (len(groups) + 1)),
+        squeeze=False,
+        constrained_layout=True,
+    )
     for col, gamma in enumerate(gammas):
         for row, group in enumerate(groups):
             frame = tables[group]
@@ -135,6 +141,6 @@ def comparison_figure(tables: dict[str, pd.DataFrame], summaries: pd.DataFrame):
             mean_fit = fits[["psychometric_pse", "psychometric_threshold", "psychometric_slope"]].median().to_dict()
             _psychometric_panel(ax, grid, mean_fit, color=color, label=f"trained on {group}")
         axes[-1, col].set_title(f"gamma {gamma:g}: pooled seeds, median fit", fontsize=8)
-    fig.colorbar(image, ax=axes[:-1, :].ravel().tolist(), label="P(go), mean over seeds", fraction=0.02)
-    axes[-1, 0].legend(loc="lower left", fontsize=7)
+    fig.colorbar(image, ax=axes[:-1, :].ravel().tolist(), label="P(go), mean over seeds", shrink=0.8)
+    axes[-1, -1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7)
     return fig
