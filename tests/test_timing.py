@@ -182,3 +182,19 @@ def test_missing_compared_networks_stop_the_run_naming_the_field(tmp_path):
     assert proc.returncode != 0
     assert "analysis.probes.compare_with" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_curriculum_stages_widen_the_ranges_from_the_standard_trials():
+    from tdnms import curriculum
+
+    spec = variant_spec()
+    first = curriculum.stage_spec(spec, 0.0).timing
+    assert (first.first_onset, first.delay, first.short, first.long) == ((30, 30), (30, 30), (20, 20), (50, 50))
+    assert curriculum.stage_spec(spec, 1.0) == spec
+    half = curriculum.stage_spec(spec, 0.5).timing
+    assert half.first_onset == (20, 55) and half.short == (15, 22)
+    # Stage data: the standard trials exactly (no timing jitter) at fraction 0.
+    stage_train, _ = curriculum.stage_data(spec, 0.0, 0, {"n_train": 8, "n_validation": 4}, data_seed=0)
+    assert (stage_train.odor_windows[:, 0, 0, 0] == 30).all()
+    with pytest.raises(ValueError, match="training.curriculum"):
+        curriculum.stage_spec(task.TaskSpec(), 0.5)

@@ -69,7 +69,7 @@ def train_with_curriculum(network, config, train_set, validation_set, seed, data
     """
     spec = train_set.spec
     fractions = list(config.curriculum or ()) + [None]
-    weights, parts, stage_steps, offset = None, [], [], 0
+    weights, parts, stage_steps, offset, wall = None, [], [], 0, 0.0
     full_config = dataclasses.replace(config, curriculum=None)
     for index, fraction in enumerate(fractions):
         if fraction is None:
@@ -83,7 +83,8 @@ def train_with_curriculum(network, config, train_set, validation_set, seed, data
         )
         weights = model.get_weights()
         history["step"] += offset
-        offset = int(history["step"].iloc[-1])
+        history["wall_seconds"] += wall
+        offset, wall = int(history["step"].iloc[-1]), float(history["wall_seconds"].iloc[-1])
         stage_steps.append(len(history))
         parts.append(history)
         if not reached and fraction is not None:
