@@ -198,3 +198,13 @@ def test_curriculum_stages_widen_the_ranges_from_the_standard_trials():
     assert (stage_train.odor_windows[:, 0, 0, 0] == 30).all()
     with pytest.raises(ValueError, match="training.curriculum"):
         curriculum.stage_spec(task.TaskSpec(), 0.5)
+
+
+def test_timing_metrics_use_each_trials_own_window():
+    spec = variant_spec(input_noise_std=0.0)
+    trials = task.generate(spec, 40, seed=4)
+    outputs = trials.targets[..., 0]
+    scored = score.score_outputs(outputs, trials)
+    go = scored["go"].to_numpy()
+    assert not scored["premature"].any()  # output only inside each trial's own window
+    assert (scored.loc[go, "latency"] == 0).all() and scored.loc[~go, "latency"].isna().all()

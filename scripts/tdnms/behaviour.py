@@ -19,33 +19,35 @@ import numpy as np
 import pandas as pd
 
 
-def timing_metrics(outputs: np.ndarray, response_window: tuple[int, int], threshold: float) -> dict[str, np.ndarray]:
+def timing_metrics(outputs: np.ndarray, response_window, threshold: float) -> dict[str, np.ndarray]:
     """Per-trial timing of threshold crossings.
 
     ``outputs`` is (n_trials, n_bins), one row per trial; ``response_window`` the
-    half-open bin range [start, stop). Returns arrays of length n_trials:
+    half-open bin range [start, stop), or an (n_trials, 2) array of one range per
+    trial (the timing variant). Returns arrays of length n_trials:
     ``premature`` (bool), ``premature_bin`` (int, -1 if none), ``early`` (bool), ``latency``
     (float bins from ``start``, NaN if none) and ``peak_output`` (float).
     """
     out = np.asarray(outputs, dtype=np.float64)
     if out.ndim != 2:
         raise ValueError(f"outputs: expected (n_trials, n_bins), got shape {out.shape}")
-    start, stop = response_window
+    windows = np.broadcast_to(np.asarray(response_window, dtype=np.int64), (out.shape[0], 2))
+    start, stop = windows[:, :1], windows[:, 1:]
+    bins = np.arange(out.shape[1])
     above = out >= threshold
-    inside = np.zeros(out.shape[1], dtype=bool)
-    inside[start:stop] = True
+    inside = (bins >= start) & (bins < stop)
     early = above & ~inside
     premature = early.any(axis=1)
     premature_bin = np.where(premature, early.argmax(axis=1), -1)
-    in_window = above[:, inside]
+    in_window = above & inside
     crossed = in_window.any(axis=1)
-    latency = np.where(crossed, in_window.argmax(axis=1).astype(np.float64), np.nan)
+    latency = np.where(crossed, (in_window.argmax(axis=1) - start[:, 0]).astype(np.float64), np.nan)
     return {
         "premature": premature,
         "premature_bin": premature_bin.astype(np.int64),
-        "early": early[:, :start].any(axis=1),
+        "early": (early & (bins < start)).any(axis=1),
         "latency": latency,
-        "peak_output": out[:, inside].max(axis=1),
+        "peak_output": np.where(inside, out, -np.inf).max(axis=1),
     }
 
 

@@ -35,7 +35,8 @@ def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESP
     table["response"] = table["response_mean"] > threshold
     table["correct"] = table["response"] == table["go"]
     table["mse"] = ((out - target) ** 2).mean(axis=-1).reshape(-1)
-    for name, values in timing_metrics(out.reshape(n * k, -1), spec.response_window, threshold).items():
+    windows = trials.trial_response_windows().reshape(n * k, 2)  # per trial under the timing variant
+    for name, values in timing_metrics(out.reshape(n * k, -1), windows, threshold).items():
         table[name] = values
     return table
 
