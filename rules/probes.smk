@@ -20,11 +20,11 @@ if COMPARE_DIR and COMPARE_LABEL == TRAINED_ON:
     COMPARE_LABEL = f"{COMPARE_LABEL} (compare_with)"
 
 PROBE_TARGETS = [
-    "results/probes/all.parquet",
-    f"results/data/seed{DATA_SEED}/shortcut.json",
-    *sweep("results/figures/models/gamma{gamma}_seed{seed}/probes.png"),
-    "results/figures/probes_vs_gamma.png",
-    *(["results/figures/probes_comparison.png"] if COMPARE_DIR else []),
+    path("probes_all"),
+    path("shortcut_json").format(data_seed=DATA_SEED),
+    *sweep(layout.model_figure("probes", "png")),
+    layout.sweep_figure("probes_vs_gamma", "png"),
+    *([layout.sweep_figure("probes_comparison", "png")] if COMPARE_DIR else []),
 ]
 
 
@@ -33,12 +33,12 @@ rule shortcut_check:
     input:
         data=data_pattern("train"),
     output:
-        table="results/data/seed{data_seed}/shortcut.parquet",
-        json="results/data/seed{data_seed}/shortcut.json",
+        table=path("shortcut"),
+        json=path("shortcut_json"),
     log:
-        "results/logs/shortcut_check/seed{data_seed}.log",
+        log_path("shortcut_check", "seed{data_seed}"),
     benchmark:
-        "results/benchmarks/shortcut_check/seed{data_seed}.tsv"
+        benchmark_path("shortcut_check", "seed{data_seed}")
     conda:
         "../envs/data.yaml"
     threads: 1
@@ -56,16 +56,16 @@ rule shortcut_check:
 rule probes:
     """Generalisation probes of one network trained in this run (noise on, repeated)."""
     input:
-        model=path("model"),
+        model=rules.train.output.model,
     output:
-        table="results/probes/gamma{gamma}_seed{seed}/probes.parquet",
-        summary="results/probes/gamma{gamma}_seed{seed}/summary.parquet",
+        table=path("probes"),
+        summary=path("probe_summary"),
     log:
         log_path("probes"),
     benchmark:
         benchmark_path("probes")
     conda:
-        "../envs/tensorflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -84,16 +84,16 @@ if COMPARE_DIR:
     rule probes_compared:
         """The same probes for a network of the compare_with run (trained on its own task)."""
         input:
-            model=f"{COMPARE_DIR}/models/gamma{{gamma}}_seed{{seed}}/model.keras",
+            model=layout.pattern("model", COMPARE_DIR),
         output:
-            table="results/probes/compared/gamma{gamma}_seed{seed}/probes.parquet",
-            summary="results/probes/compared/gamma{gamma}_seed{seed}/summary.parquet",
+            table=path("probes_compared"),
+            summary=path("probe_summary_compared"),
         log:
             log_path("probes_compared"),
         benchmark:
             benchmark_path("probes_compared")
         conda:
-            "../envs/tensorflow.yaml"
+            "../envs/analysis.yaml"
         threads: 1
         resources:
             mem_mb=2000,
@@ -110,14 +110,12 @@ if COMPARE_DIR:
 rule aggregate_probes:
     """One table of probe measures (psychometric fit, shift sensitivity) per network."""
     input:
-        summaries=sweep("results/probes/gamma{gamma}_seed{seed}/summary.parquet")
-        + (
-            sweep("results/probes/compared/gamma{gamma}_seed{seed}/summary.parquet")
-            if COMPARE_DIR
-            else []
-        ),
+        summaries=sweep(path("probe_summary")),
+        compared=sweep(path("probe_summary_compared")) if COMPARE_DIR else [],
+        status=rules.training_status.output.table,
+        compared_status=([layout.pattern("status", COMPARE_DIR)] if COMPARE_DIR else []),
     output:
-        table="results/probes/all.parquet",
+        table=path("probes_all"),
     log:
         log_path("aggregate_probes", "all"),
     benchmark:
@@ -132,6 +130,7 @@ rule aggregate_probes:
         library=library_code("aggregate_probes"),
         gammas=GAMMAS,
         seeds=SEEDS,
+        trained_on=TRAINED_ON,
     script:
         "../scripts/aggregate_probes.py"
 
@@ -139,22 +138,18 @@ rule aggregate_probes:
 rule plot_probes:
     """Per-network probe figures, probe measures vs gamma and (with compare_with) the comparison."""
     input:
-        summaries="results/probes/all.parquet",
-        tables=sweep("results/probes/gamma{gamma}_seed{seed}/probes.parquet"),
-        compare_tables=(
-            sweep("results/probes/compared/gamma{gamma}_seed{seed}/probes.parquet")
-            if COMPARE_DIR
-            else []
-        ),
+        summaries=rules.aggregate_probes.output.table,
+        tables=sweep(path("probes")),
+        compare_tables=sweep(path("probes_compared")) if COMPARE_DIR else [],
     output:
         **(
             {
                 "compare_png": report(
-                    "results/figures/probes_comparison.png",
+                    layout.sweep_figure("probes_comparison", "png"),
                     category="Sweep",
                     caption="../report/probes_comparison.rst",
                 ),
-                "compare_pdf": "results/figures/probes_comparison.pdf",
+                "compare_pdf": layout.sweep_figure("probes_comparison", "pdf"),
             }
             if COMPARE_DIR
             else {}
@@ -167,17 +162,17 @@ rule plot_probes:
                 caption="../report/probes.rst",
             )
             for p, (g, s) in zip(
-                sweep("results/figures/models/gamma{gamma}_seed{seed}/probes.png"),
+                sweep(layout.model_figure("probes", "png")),
                 [(g, s) for g in GAMMAS for s in SEEDS],
             )
         ],
-        model_pdf=sweep("results/figures/models/gamma{gamma}_seed{seed}/probes.pdf"),
+        model_pdf=sweep(layout.model_figure("probes", "pdf")),
         sweep_png=report(
-            "results/figures/probes_vs_gamma.png",
+            layout.sweep_figure("probes_vs_gamma", "png"),
             category="Sweep",
             caption="../report/probes_vs_gamma.rst",
         ),
-        sweep_pdf="results/figures/probes_vs_gamma.pdf",
+        sweep_pdf=layout.sweep_figure("probes_vs_gamma", "pdf"),
     log:
         log_path("plot_probes", "all"),
     benchmark:
@@ -194,5 +189,6 @@ rule plot_probes:
         seeds=SEEDS,
         trained_on=TRAINED_ON,
         compare_label=COMPARE_LABEL,
+        unconverged=config["figures"]["unconverged"],
     script:
         "../scripts/plot_probes.py"

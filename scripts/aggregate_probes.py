@@ -2,12 +2,23 @@
 
 import pandas as pd
 
-from tdnms import tables, workflow
+from tdnms import layout, status, tables, workflow
+
+
+def stacked(paths, flags_path, gammas, seeds):
+    """Probe summaries in sweep order, each flagged with its network's training outcome."""
+    frames = [tables.read_table(p, kind="probes")[0].to_pandas() for p in layout.by_model(paths, gammas, seeds).values()]
+    flags = tables.read_table(flags_path, kind="training_status")[0].to_pandas()
+    return status.flag(pd.concat(frames, ignore_index=True), flags)
 
 
 def main(smk):
-    frame = pd.concat([tables.read_table(p, kind="probes")[0].to_pandas() for p in smk.input.summaries], ignore_index=True)
-    meta = tables.provenance("sweep_probes", config={"gamma": smk.params.gammas, "seed": smk.params.seeds})
+    inp, gammas, seeds = smk.input, smk.params.gammas, smk.params.seeds
+    parts = [stacked(inp.summaries, inp.status, gammas, seeds)]
+    if inp.compared:
+        parts.append(stacked(inp.compared, inp.compared_status[0], gammas, seeds))
+    frame = pd.concat(parts, ignore_index=True)
+    meta = tables.provenance("sweep_probes", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(frame, smk.output.table, meta)
     print(frame.to_string(index=False), flush=True)
 

@@ -2,12 +2,13 @@
 
 import pandas as pd
 
-from tdnms import plots, plots_probes, tables, workflow
+from tdnms import layout, plots, plots_probes, status, tables, workflow
 
 
-def _stacked(paths, pairs):
+def stacked(paths, gammas, seeds):
+    """Per-network probe tables with gamma and seed columns, paired with their network by path."""
     parts = []
-    for path, (gamma, seed) in zip(paths, pairs, strict=True):
+    for (gamma, seed), path in layout.by_model(paths, gammas, seeds).items():
         frame = tables.read_table(path, kind="probes")[0].to_pandas()
         frame.insert(0, "seed", seed)
         frame.insert(0, "gamma", gamma)
@@ -16,23 +17,27 @@ def _stacked(paths, pairs):
 
 
 def main(smk):
+    gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     summaries = tables.read_table(smk.input.summaries, kind="sweep_probes")[0].to_pandas()
-    pairs = [(float(g), int(s)) for g in smk.params.gammas for s in smk.params.seeds]
-    meta = tables.provenance("figure", config={"gamma": smk.params.gammas, "seed": smk.params.seeds})
-    own = _stacked(smk.input.tables, pairs)
+    meta = tables.provenance("figure", config={"gamma": gammas, "seed": seeds, "unconverged": mode})
+    own = stacked(smk.input.tables, gammas, seeds)
     label = smk.params.trained_on
-    for (gamma, seed), png, pdf in zip(pairs, smk.output.model_png, smk.output.model_pdf, strict=True):
+    figures = zip(layout.by_model(smk.output.model_png, gammas, seeds).items(), smk.output.model_pdf, strict=True)
+    for ((gamma, seed), png), pdf in figures:
         table = own[(own["gamma"] == gamma) & (own["seed"] == seed)]
         row = summaries[(summaries["gamma"] == gamma) & (summaries["seed"] == seed) & (summaries["trained_on"] == label)]
         title = f"gamma {gamma:g}, seed {seed} (trained on {label})"
         plots.save_figure(plots_probes.model_figure(table, row.iloc[0].to_dict(), title), {"png": png, "pdf": pdf}, meta)
-    plots.save_figure(
-        plots_probes.probes_vs_gamma(summaries), {"png": smk.output.sweep_png, "pdf": smk.output.sweep_pdf}, meta
-    )
+    shown, missed = status.for_figures(summaries, mode)
+    note = status.figure_note(missed, mode)
+    fig = plots_probes.probes_vs_gamma(shown) if len(shown) else plots.empty_figure("No network reached the criterion.")
+    plots.add_note(fig, note)
+    plots.save_figure(fig, {"png": smk.output.sweep_png, "pdf": smk.output.sweep_pdf}, meta)
     if smk.params.compare_label:
-        other = _stacked(smk.input.compare_tables, pairs)
+        other = stacked(smk.input.compare_tables, gammas, seeds)
         groups = {smk.params.compare_label: other, label: own}
-        figure = plots_probes.comparison_figure(dict(sorted(groups.items())), summaries)
+        figure = plots_probes.comparison_figure(dict(sorted(groups.items())), shown)
+        plots.add_note(figure, note)
         plots.save_figure(figure, {"png": smk.output.compare_png, "pdf": smk.output.compare_pdf}, meta)
 
 

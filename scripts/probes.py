@@ -3,14 +3,14 @@
 import pandas as pd
 
 from tdnms import probes, tables, task, workflow
-from tdnms.model import load_model, network_parameters
+from tdnms.parameters import read_parameters
 
 
 def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     cfg = probes.ProbeConfig.from_config(smk.params.probes)
     seed = int(smk.wildcards.seed)
-    params = network_parameters(load_model(smk.input.model))
+    params = read_parameters(smk.input.model)  # plain arrays: the probes run in NumPy, no TensorFlow
     # Probe noise: its own stream per network, apart from training's (seed, purpose) streams.
     table = probes.run_probes(params, spec, cfg, seed=[cfg.seed, seed, int(float(smk.wildcards.gamma) * 1e6)])
     summary = probes.summarise(table)

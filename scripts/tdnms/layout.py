@@ -54,6 +54,15 @@ OUTPUTS: dict[str, Output] = {
         "fixed_points", "diagnostics.parquet", "fixed_points", "fixed-point finder counts per condition"
     ),
     "status": Output("models/status.parquet", "training_status", "training outcome per network"),
+    "shortcut": Output("data/seed{data_seed}/shortcut.parquet", "shortcut_check", "per-bin shortcut check"),
+    "shortcut_json": Output("data/seed{data_seed}/shortcut.json", "shortcut_check", "shortcut check summary"),
+    "probes": _model("probes", "probes.parquet", "probes", "P(go) per generalisation probe"),
+    "probe_summary": _model("probes", "summary.parquet", "probes", "psychometric fit and shift sensitivity"),
+    "probes_compared": Output(f"probes/compared/{MODEL_DIR}/probes.parquet", "probes_compared", "probes, compare_with run"),
+    "probe_summary_compared": Output(
+        f"probes/compared/{MODEL_DIR}/summary.parquet", "probes_compared", "probe summary, compare_with run"
+    ),
+    "probes_all": Output("probes/all.parquet", "aggregate_probes", "probe summaries of the sweep"),
     "scores_all": Output("scores/all.parquet", "aggregate_scores", "scores of the sweep"),
     "pca_all": Output("pca/all.parquet", "aggregate_pca", "explained variance of the sweep"),
     "fixed_points_all": Output("fixed_points/all.parquet", "aggregate_fixed_points", "fixed points per kind"),
