@@ -217,3 +217,19 @@ def test_fused_scan_unrolling_changes_nothing(unroll):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
     assert M._unroll_factor(200) == 5 and M._unroll_factor(30) == 5 and M._unroll_factor(7) == 1
     assert M._unroll_factor(None) == 1
+
+
+def test_infer_equals_numpy_recurrence_in_batches(inputs):
+    from tdnms import runtime
+
+    net = random_network(gamma=0.3, noise_std=0.3)  # noise off at inference
+    params = M.network_parameters(net)
+    hidden, output = runtime.infer(net, inputs, batch_size=3)  # batches of 3 and 1
+    expected = numpy_run(inputs.astype(np.float64), params, 0.3)
+    assert hidden.shape == (4, 30, 12) and output.shape == (4, 30)
+    np.testing.assert_allclose(hidden, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(output, (expected @ params["W_out"] + params["b_out"])[..., 0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(runtime.predict(net, inputs), output)
+    np.testing.assert_array_equal(M.hidden_states(net, inputs)[0], hidden)
+    noisy = M.build_network(units=12, noise_std=0.3, noise_at_inference=True, seed=0)
+    assert not np.allclose(runtime.infer(noisy, inputs)[1], runtime.infer(noisy, inputs)[1])

@@ -61,16 +61,71 @@ def test_bad_training_config_names_the_field():
 
 def test_noise_stream_is_a_pure_function_of_seed_and_step():
     stream = train.NoiseStream(seed=3, shape=(20, 4, 8))
-    in_order = [stream(s) for s in range(4)]
-    jumped = train.NoiseStream(seed=3, shape=(20, 4, 8))
-    assert np.array_equal(jumped(2), in_order[2])  # a resumed run draws what the uninterrupted one drew
-    assert np.array_equal(jumped(0), in_order[0])  # out of order: drawn afresh, same values
-    assert not np.array_equal(in_order[0], in_order[1])
-    assert not np.array_equal(in_order[0], train.NoiseStream(seed=4, shape=(20, 4, 8))(0))
-    assert in_order[0].dtype == np.float32 and in_order[0].shape == (20, 4, 8)
-    pooled = np.concatenate([n.ravel() for n in in_order])
+    keys = [stream(s) for s in range(4)]
+    assert all(np.array_equal(stream.draw(s), keys[s]) for s in range(4))
+    assert np.array_equal(train.NoiseStream(seed=3, shape=(20, 4, 8))(2), keys[2])  # resumed run: same key
+    noise = [stream.sample(s) for s in range(4)]
+    assert np.array_equal(train.NoiseStream(seed=3, shape=(20, 4, 8)).sample(2), noise[2])  # same draw
+    assert not np.array_equal(noise[0], noise[1])
+    assert not np.array_equal(noise[0], train.NoiseStream(seed=4, shape=(20, 4, 8)).sample(0))
+    assert noise[0].dtype == np.float32 and noise[0].shape == (20, 4, 8)
+    pooled = np.concatenate([n.ravel() for n in noise])
     assert abs(pooled.mean()) < 0.05 and pooled.std() == pytest.approx(1.0, abs=0.05)
-    # The noise and batch-order streams of a seed are distinct.
-    assert not np.array_equal(
-        train.step_rng(3, train.PRIVATE_NOISE, 0).random(5), train.step_rng(3, train.BATCH_ORDER, 0).random(5)
-    )
+    # Independent per unit, trial and step: no correlation between neighbours on any axis.
+    big = train.NoiseStream(seed=0, shape=(200, 32, 64)).sample(0).astype(np.float64)
+    for axis in range(3):
+        a, b = np.moveaxis(big, axis, 0)[1:], np.moveaxis(big, axis, 0)[:-1]
+        assert abs(np.mean(a * b)) < 0.02
+
+
+def test_compiled_step_draws_the_noise_of_its_key(data):
+    """The XLA step with key k takes the gradient step of training_loss with NoiseStream.sample noise."""
+    import keras
+    import tensorflow as tf
+
+    train_set, _, _ = data
+    x, y = train.time_major(train_set.inputs[:4, :30]), train.time_major(train_set.targets[:4, :30])
+    stream = train.NoiseStream(seed=7, shape=(30, 4, 8))
+    nets = []
+    for compiled in (True, False):
+        net = M.build_network(units=8, gamma=0.3, noise_std=0.5, seed=1)
+        opt = keras.optimizers.Adam(1e-2, global_clipnorm=1.0)
+        net.compile(optimizer=opt)
+        opt.build(net.trainable_variables)
+        if compiled:
+            loss, _ = train.make_train_step(net, opt, noisy=True)(x, y, stream(5))
+        else:
+            with tf.GradientTape() as tape:
+                want, _ = M.training_loss(net, x, y, stream.sample(5))
+            opt.apply(tape.gradient(want, net.trainable_variables), net.trainable_variables)
+        nets.append(net)
+    assert float(loss) == pytest.approx(float(want), rel=1e-5)
+    for a, b in zip(nets[0].get_weights(), nets[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_batches_are_a_pure_function_of_seed_and_step():
+    order = [train.batch_indices(3, s, 100, 32) for s in range(6)]
+    assert np.array_equal(np.sort(np.concatenate(order[:3])), np.sort(train.epoch_order(3, 0, 100)[:96]))
+    assert all(np.all(np.diff(i) > 0) and len(i) == 32 for i in order)
+    assert np.array_equal(train.batch_indices(3, 4, 100, 32), order[4])
+    assert not np.array_equal(order[0], order[3])  # a new epoch reshuffles
+
+
+def test_a_training_job_prints_no_tensorflow_start_up_chatter(repo):
+    """Importing tdnms quiets TensorFlow before it loads: a compiled step and an inference print nothing."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+from tdnms import task, train
+train.configure_tensorflow(1)
+data = task.generate(task.TaskSpec(), 8, seed=[0, 0])
+model, _, _ = train.train({"units": 4}, train.TrainConfig(max_steps=2, batch_size=4), data, data, seed=0, stream=None)
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "XLA_"))}
+    env["PYTHONPATH"] = str(repo / "scripts")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""

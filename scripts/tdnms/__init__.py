@@ -37,6 +37,8 @@ Modules
 config        the config check: schema defaults, named-field messages, gamma path labels
 task          trial specification, vectorised trial generation, Parquet data sets
 model         the Keras 3 leaky RNN (cell, fused layer, network builder)
+runtime       TensorFlow set-up (threads, determinism, quiet logs) and batched inference
+step          the XLA-compiled training step and its private-noise stream
 train         batched, seeded, resumable training to a behavioural criterion
 score         per-trial behavioural scoring and summaries
 tables        Parquet/JSON writing with provenance metadata
@@ -55,6 +57,8 @@ results       the ``Results`` entry point to a results folder
 import importlib
 import sys
 import warnings
+
+from . import runtime as _runtime  # noqa: E402,F401  quiets TensorFlow's start-up logs before anything imports it
 
 __version__ = "0.1.0"
 

@@ -283,12 +283,13 @@ class LeakyRNN(keras.layers.Layer):
         hs = self.time_major(ops.transpose(inputs, (1, 0, 2)), noise, initial_state)
         return ops.transpose(hs, (1, 0, 2))
 
-    def time_major(self, inputs_tm, noise_tm=None, initial_state=None):
+    def time_major(self, inputs_tm, noise_tm=None, initial_state=None, unroll: int | None = None):
         """Hidden states (T, B, units) for time-major inputs (T, B, n_inputs) on the fused kernel.
 
         ``noise_tm`` (T, B, units) is standard-normal noise, scaled here by
-        ``noise_std``; None runs noise-free. Training calls this directly with
-        noise drawn outside the graph (see :func:`training_loss`).
+        ``noise_std``; None runs noise-free. Training and inference call this
+        directly (see :func:`training_loss`, :func:`tdnms.runtime.infer`).
+        ``unroll``: time steps per loop iteration (default: :func:`_unroll_factor`).
         """
         cell = self.cell
         drive = ops.matmul(inputs_tm, cell.kernel) + cell.bias
@@ -296,7 +297,7 @@ class LeakyRNN(keras.layers.Layer):
             drive = drive + cell.noise_std * noise_tm
         if initial_state is None:
             initial_state = ops.zeros((ops.shape(inputs_tm)[1], cell.units), dtype=drive.dtype)
-        return _fused_leaky_scan(drive, cell.recurrent_kernel, initial_state, cell.gamma)
+        return _fused_leaky_scan(drive, cell.recurrent_kernel, initial_state, cell.gamma, unroll=unroll)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], self.cell.units)
@@ -368,7 +369,7 @@ def rnn_layer(model: keras.Model) -> LeakyRNN:
     return model.get_layer("leaky_rnn")
 
 
-def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None):
+def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unroll: int | None = None):
     """``(loss, mse)`` of a time-major batch: the fast path of the training step.
 
     ``inputs_tm`` (T, B, n_inputs), ``targets_tm`` (T, B, 1) and standard-normal
@@ -378,10 +379,11 @@ def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None):
     the (B, T, units) <-> (T, B, units) transposes of the Keras call and their
     gradients cost a fifth of a step. Penalties come from the layers' own
     regularizers, with activity penalties divided by the batch size as Keras does.
+    ``unroll`` as in :meth:`LeakyRNN.time_major`.
     """
     rnn, readout = rnn_layer(model), model.get_layer("readout")
     cell = rnn.cell
-    hidden = rnn.time_major(inputs_tm, noise_tm)
+    hidden = rnn.time_major(inputs_tm, noise_tm, unroll=unroll)
     output = ops.matmul(hidden, readout.kernel) + readout.bias
     mse = ops.mean(ops.square(output - targets_tm))
     batch = ops.cast(ops.shape(inputs_tm)[1], mse.dtype)
@@ -407,14 +409,13 @@ def hidden_model(model: keras.Model) -> keras.Model:
 
 
 def hidden_states(model: keras.Model, inputs: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Hidden states (n, T, units) and outputs (n, T) for ``inputs`` (n, T, n_inputs), inference mode."""
-    probe = hidden_model(model)
-    hs, ys = [], []
-    for i in range(0, len(inputs), batch_size):
-        h, y = probe(inputs[i : i + batch_size], training=False)
-        hs.append(np.asarray(h))
-        ys.append(np.asarray(y)[..., 0])
-    return np.concatenate(hs), np.concatenate(ys)
+    """Hidden states (n, T, units) and outputs (n, T) for ``inputs`` (n, T, n_inputs), inference mode.
+
+    The same as :func:`tdnms.runtime.infer`.
+    """
+    from .runtime import infer
+
+    return infer(model, inputs, batch_size)
 
 
 def network_parameters(model: keras.Model) -> dict:

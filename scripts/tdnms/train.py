@@ -1,21 +1,20 @@
 """Batched, seeded, resumable training to a behavioural criterion.
 
-The loop is a plain ``tf.function`` step over mini-batches drawn from the
-training set (reshuffled each epoch from ``(seed, epoch)``), with Adam. Every
-``eval_every`` steps the validation set is scored noise-free; training stops
-when every trial type reaches ``criterion_accuracy`` or at ``max_steps``.
+:func:`train` runs the compiled step (:mod:`tdnms.step`: private noise,
+forward, backward and Adam in one XLA function) over mini-batches drawn from
+the training set (reshuffled each epoch from ``(seed, epoch)``). Every
+``eval_every`` steps an :class:`Evaluator` scores the validation set
+noise-free; training stops when every trial type reaches
+``criterion_accuracy`` (and the validation MSE ``criterion_mse``, if set) on
+``criterion_patience`` consecutive evaluations, or at ``max_steps``.
 
 Reproducibility: initial weights, the private noise and the batch order all
 derive from ``seed`` (the noise and batch order of a step are pure functions of
-``(seed, step)``); TensorFlow runs with op determinism on. A checkpoint (model +
-optimizer, a ``.keras`` file, plus the history so far) is written every
+``(seed, step)``); TensorFlow runs with op determinism on, so the same seed and
+thread count give the same weights. A :class:`Checkpointer` writes the model and
+optimizer (a ``.keras`` file) plus the history so far every
 ``checkpoint_every`` steps, so a killed run resumes and ends with the same
 weights as an uninterrupted one.
-
-Speed: the step runs time-major on the fused kernel (:func:`tdnms.model.training_loss`)
-and the private noise is drawn by NumPy on a helper thread one step ahead, so its
-drawing overlaps the previous step's TensorFlow work (TensorFlow's own Gaussian
-sampler took a third of the step time).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import json
 import math
 import os
 import sys
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +33,8 @@ import pandas as pd
 
 from . import config as config_schema
 from . import score, tables
+from .runtime import configure_tensorflow, infer, predict  # noqa: F401  (public names of this module)
+from .step import NOISE_ALGORITHM, NoiseStream, make_train_step  # noqa: F401
 from .task import TrialSet
 
 
@@ -42,12 +42,13 @@ class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
 
 
-# Purposes of the per-step random streams derived from a model seed.
-BATCH_ORDER, PRIVATE_NOISE = 0, 1
+# Purpose of the per-epoch random stream derived from a model seed (the private
+# noise has its own keys, see tdnms.step.noise_key).
+BATCH_ORDER = 0
 
 
 def step_rng(seed: int, purpose: int, index: int) -> np.random.Generator:
-    """The generator for one ``purpose`` (batch order, noise) at one epoch or step."""
+    """The NumPy generator for one ``purpose`` at one epoch or step."""
     return np.random.default_rng([seed, purpose, index])
 
 
@@ -56,58 +57,10 @@ def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     return step_rng(seed, BATCH_ORDER, epoch).permutation(n)
 
 
-class NoiseStream:
-    """Standard-normal private noise (T, B, units) for each training step.
-
-    The noise of step ``s`` is a pure function of ``(seed, s)``, so a resumed run
-    draws what the uninterrupted run drew. The next step's noise is drawn on a
-    helper thread while TensorFlow runs the current step (NumPy releases the GIL
-    while it fills the array).
-    """
-
-    def __init__(self, seed: int, shape: tuple[int, int, int]):
-        self.seed, self.shape = int(seed), tuple(int(n) for n in shape)
-        self._pending: tuple[int, threading.Thread, dict] | None = None
-
-    def draw(self, step: int) -> np.ndarray:
-        return step_rng(self.seed, PRIVATE_NOISE, step).standard_normal(self.shape, dtype=np.float32)
-
-    def _start(self, step: int) -> None:
-        box: dict = {}
-        thread = threading.Thread(target=lambda: box.setdefault("noise", self.draw(step)), daemon=True)
-        thread.start()
-        self._pending = (step, thread, box)
-
-    def __call__(self, step: int) -> np.ndarray:
-        """Noise of ``step``; starts drawing that of ``step + 1``."""
-        noise = None
-        if self._pending is not None:
-            pending_step, thread, box = self._pending
-            thread.join()
-            if pending_step == step:
-                noise = box["noise"]
-        if noise is None:
-            noise = self.draw(step)
-        self._start(step + 1)
-        return noise
-
-
-def make_train_step(model, optimizer, noisy: bool):
-    """The compiled training step ``(inputs_tm, targets_tm[, noise_tm]) -> (loss, mse)``."""
-    import tensorflow as tf
-
-    from .model import training_loss
-
-    def step(inputs_tm, targets_tm, noise_tm=None):
-        with tf.GradientTape() as tape:
-            loss, mse = training_loss(model, inputs_tm, targets_tm, noise_tm)
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply(grads, model.trainable_variables)
-        return loss, mse
-
-    if noisy:
-        return tf.function(step, reduce_retracing=True)
-    return tf.function(lambda inputs_tm, targets_tm: step(inputs_tm, targets_tm), reduce_retracing=True)
+def batch_indices(seed: int, step: int, n_train: int, batch: int) -> np.ndarray:
+    """Sorted indices of the training sequences of ``step`` (epochs of ``n_train // batch`` steps)."""
+    epoch, within = divmod(step, n_train // batch)
+    return np.sort(epoch_order(seed, epoch, n_train)[within * batch : (within + 1) * batch])
 
 
 def time_major(batch: np.ndarray) -> np.ndarray:
@@ -160,35 +113,12 @@ class TrainConfig:
         return cls(**config_schema.check_section("training", section))
 
 
-def configure_tensorflow(threads: int = 2, deterministic: bool = True) -> None:
-    """Thread counts and determinism; call before TensorFlow runs any op."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-        tf.config.threading.set_inter_op_parallelism_threads(int(threads))
-    except RuntimeError:
-        pass  # already initialised in this process (tests); keep the existing pool
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
-
-
 def _network_kwargs(network: dict) -> dict:
     allowed = {"units", "gamma", "noise_std", "weight_l2", "activity_l2", "noise_at_inference", "fused"}
     unknown = sorted(set(network) - allowed)
     if unknown:
         raise ValueError(f"model: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
     return dict(network)
-
-
-def predict(model, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Noise-free (unless the model says otherwise) outputs (n, T) for ``inputs`` (n, T, 2)."""
-    outs = [
-        np.asarray(model(inputs[i : i + batch_size], training=False))[..., 0]
-        for i in range(0, len(inputs), batch_size)
-    ]
-    return np.concatenate(outs, axis=0)
 
 
 class _Progress:
@@ -211,6 +141,93 @@ class _Progress:
         )
 
 
+class Checkpointer:
+    """Model + optimizer (``checkpoint.keras``) and run state (``state.json``) in ``directory``.
+
+    ``run_id`` identifies the run (network, training config, seed, noise
+    generator); a checkpoint of another run is ignored. ``directory=None``
+    disables checkpointing.
+    """
+
+    def __init__(self, directory, run_id: str, label: str, stream=sys.stdout):
+        self.run_id, self.label, self.stream = run_id, label, stream
+        self.model_path = self.state_path = None
+        if directory is not None:
+            self.model_path, self.state_path = Path(directory) / "checkpoint.keras", Path(directory) / "state.json"
+
+    def restore(self, model, optimizer) -> tuple[int, float, list[dict]]:
+        """Load a matching checkpoint into ``model`` and ``optimizer``; ``(step, wall_seconds, history)``."""
+        if self.model_path is None or not (self.model_path.exists() and self.state_path.exists()):
+            return 0, 0.0, []
+        import keras
+
+        state = json.loads(self.state_path.read_text())
+        if state.get("run_id") != self.run_id:
+            self._say(f"ignoring checkpoint of a different run ({self.state_path})")
+            return 0, 0.0, []
+        restored = keras.models.load_model(self.model_path, compile=True, safe_mode=True)
+        model.set_weights(restored.get_weights())
+        for mine, theirs in zip(optimizer.variables, restored.optimizer.variables):
+            mine.assign(theirs)
+        self._say(f"resumed from checkpoint at step {state['step']}")
+        return state["step"], state["wall_seconds"], state["history"]
+
+    def save(self, model, step: int, wall_seconds: float, history: list[dict]) -> None:
+        if self.model_path is None:
+            return
+        save_model(model, self.model_path)
+        state = {"run_id": self.run_id, "step": step, "wall_seconds": wall_seconds, "history": history}
+        tmp_state = tables.atomic_path(self.state_path)
+        tmp_state.write_text(json.dumps(state))
+        os.replace(tmp_state, self.state_path)
+
+    def _say(self, message: str) -> None:
+        print(f"[{self.label}] {message}", file=self.stream, flush=True)
+
+
+class Evaluator:
+    """Noise-free validation scoring and the consecutive-evaluation criterion streak.
+
+    ``evaluator(step)`` returns the validation columns of a history row
+    (``validation_mse``, ``accuracy_<type>``, ``criterion_streak``) and updates
+    :attr:`reached`.
+    """
+
+    def __init__(self, model, validation_set: TrialSet, config: TrainConfig, streak: int = 0):
+        self.model, self.validation_set, self.config = model, validation_set, config
+        self.streak = streak
+        self.reached = streak >= config.criterion_patience
+
+    def score(self) -> tuple[float, dict[str, float]]:
+        """``(validation MSE, accuracy per trial type)`` of the model now."""
+        scored = score.score_outputs(predict(self.model, self.validation_set.inputs), self.validation_set)
+        return float(scored["mse"].mean()), score.accuracy_by_type(scored)
+
+    def __call__(self) -> dict:
+        val_mse, accuracy = self.score()
+        self.streak = self.streak + 1 if self.config.met(val_mse, accuracy) else 0
+        self.reached = self.streak >= self.config.criterion_patience
+        row = {"validation_mse": val_mse, **{f"accuracy_{k}": v for k, v in accuracy.items()}}
+        row["criterion_streak"] = self.streak
+        return row
+
+
+def _build(network: dict, config: TrainConfig, n_inputs: int, seed: int, initial_weights=None):
+    """The seeded network (or ``initial_weights`` in it) and its built Keras Adam (tied to the model for saving)."""
+    import keras
+
+    from .model import build_network
+
+    keras.utils.set_random_seed(seed)
+    model = build_network(seed=seed, n_inputs=n_inputs, **network)
+    if initial_weights is not None:
+        model.set_weights(initial_weights)
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate, global_clipnorm=config.clip_norm)
+    model.compile(optimizer=optimizer)
+    optimizer.build(model.trainable_variables)
+    return model, optimizer
+
+
 def train(
     network: dict,
     config: TrainConfig,
@@ -230,84 +247,33 @@ def train(
     ``model.get_weights()``) replace the seeded initial weights: a curriculum
     stage continues from the previous stage's network.
     """
-    import keras
-    import tensorflow as tf
-
-    from .model import build_network, rnn_layer
+    from .model import rnn_layer
 
     network = _network_kwargs(network)
     gamma = network.get("gamma")
     label = label or f"gamma={gamma} seed={seed}"
-    run_id = tables.config_hash({"model": network, "training": asdict(config), "seed": seed})
+    run = {"model": network, "training": asdict(config), "seed": seed, "noise": NOISE_ALGORITHM}
+    run_id = tables.config_hash(run)
     if initial_weights is not None:
         digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in initial_weights))
         run_id = tables.config_hash({"run": run_id, "initial_weights": digest.hexdigest()})
-
-    keras.utils.set_random_seed(seed)
-    model = build_network(seed=seed, n_inputs=train_set.inputs.shape[-1], **network)
-    if initial_weights is not None:
-        model.set_weights(initial_weights)
-    optimizer = keras.optimizers.Adam(
-        learning_rate=config.learning_rate, global_clipnorm=config.clip_norm
-    )
-    model.compile(optimizer=optimizer)  # ties the optimizer to the model for saving/loading
-    optimizer.build(model.trainable_variables)
-
-    history: list[dict] = []
-    start_step, wall_offset = 0, 0.0
-    ckpt_model = ckpt_state = None
-    if checkpoint_dir is not None:
-        checkpoint_dir = Path(checkpoint_dir)
-        ckpt_model, ckpt_state = checkpoint_dir / "checkpoint.keras", checkpoint_dir / "state.json"
-        if ckpt_model.exists() and ckpt_state.exists():
-            state = json.loads(ckpt_state.read_text())
-            if state.get("run_id") == run_id:
-                restored = keras.models.load_model(ckpt_model, compile=True, safe_mode=True)
-                model.set_weights(restored.get_weights())
-                for mine, theirs in zip(optimizer.variables, restored.optimizer.variables):
-                    mine.assign(theirs)
-                start_step, wall_offset = state["step"], state["wall_seconds"]
-                history = state["history"]
-                print(f"[{label}] resumed from checkpoint at step {start_step}", file=stream, flush=True)
-            else:
-                print(f"[{label}] ignoring checkpoint of a different run ({ckpt_state})", file=stream, flush=True)
+    checkpointer = Checkpointer(checkpoint_dir, run_id, label, stream)
+    model, optimizer = _build(network, config, train_set.inputs.shape[-1], seed, initial_weights)
+    start_step, wall_offset, history = checkpointer.restore(model, optimizer)
+    streak = next((r["criterion_streak"] for r in reversed(history) if "criterion_streak" in r), 0)
+    evaluator = Evaluator(model, validation_set, config, streak)
 
     cell = rnn_layer(model).cell
     noisy = cell.noise_std > 0
     train_step = make_train_step(model, optimizer, noisy)
-
-    @tf.function(reduce_retracing=True)
-    def eval_outputs(x):
-        return model(x, training=False)
-
-    def evaluate():
-        outs = np.concatenate(
-            [np.asarray(eval_outputs(validation_set.inputs[i : i + 256])) for i in range(0, validation_set.n_sequences, 256)]
-        )
-        scored = score.score_outputs(outs, validation_set)
-        return float(scored["mse"].mean()), score.accuracy_by_type(scored)
-
-    def save_checkpoint(step, wall):
-        if ckpt_model is None:
-            return
-        save_model(model, ckpt_model)
-        state = {"run_id": run_id, "step": step, "wall_seconds": wall, "history": history}
-        tmp_state = tables.atomic_path(ckpt_state)
-        tmp_state.write_text(json.dumps(state))
-        os.replace(tmp_state, ckpt_state)
-
     n_train = train_set.n_sequences
     batch = min(config.batch_size, n_train)
-    steps_per_epoch = n_train // batch
+    noise = NoiseStream(seed, (train_set.inputs.shape[1], batch, cell.units)) if noisy else None
     progress = _Progress(label, config.max_steps, stream)
     t0 = time.perf_counter() - wall_offset
-    reached = bool(history) and history[-1].get("reached", False)
-    streak = next((r["criterion_streak"] for r in reversed(history) if "criterion_streak" in r), 0)
-    noise = NoiseStream(seed, (train_set.inputs.shape[1], batch, cell.units)) if noisy else None
     step = start_step
-    while step < config.max_steps and not reached:
-        epoch, within = divmod(step, steps_per_epoch)
-        idx = np.sort(epoch_order(seed, epoch, n_train)[within * batch : (within + 1) * batch])
+    while step < config.max_steps and not evaluator.reached:
+        idx = batch_indices(seed, step, n_train, batch)
         batch_tm = (time_major(train_set.inputs[idx]), time_major(train_set.targets[idx]))
         loss, mse = train_step(*batch_tm, noise(step)) if noisy else train_step(*batch_tm)
         loss = float(loss)
@@ -318,24 +284,20 @@ def train(
                 "try a lower training.learning_rate or a clip_norm"
             )
         row = {"step": step, "loss": loss, "train_mse": float(mse)}
-        accuracy = None
-        if step % config.eval_every == 0 or step == config.max_steps:
-            val_mse, accuracy = evaluate()
-            row["validation_mse"] = val_mse
-            row.update({f"accuracy_{k}": v for k, v in accuracy.items()})
-            streak = streak + 1 if config.met(val_mse, accuracy) else 0
-            row["criterion_streak"] = streak
-            reached = streak >= config.criterion_patience
+        evaluate = step % config.eval_every == 0 or step == config.max_steps
+        if evaluate:
+            row.update(evaluator())
         row["wall_seconds"] = time.perf_counter() - t0
-        row["reached"] = reached
+        row["reached"] = evaluator.reached
         history.append(row)
-        progress(step, row["wall_seconds"], loss, accuracy, force=reached)
-        if step % config.checkpoint_every == 0 and not reached:
-            save_checkpoint(step, row["wall_seconds"])
+        accuracy = {k[len("accuracy_") :]: v for k, v in row.items() if k.startswith("accuracy_")} if evaluate else None
+        progress(step, row["wall_seconds"], loss, accuracy, force=evaluator.reached)
+        if step % config.checkpoint_every == 0 and not evaluator.reached:
+            checkpointer.save(model, step, row["wall_seconds"], history)
 
-    status = "reached criterion" if reached else "stopped at max_steps without reaching criterion"
+    status = "reached criterion" if evaluator.reached else "stopped at max_steps without reaching criterion"
     print(f"[{label}] {status} after {step} steps, {time.perf_counter() - t0:.1f} s", file=stream, flush=True)
-    return model, history_frame(history, validation_set.spec.draw), reached
+    return model, history_frame(history, validation_set.spec.draw), evaluator.reached
 
 
 def history_frame(history: list[dict], trial_types) -> pd.DataFrame:
