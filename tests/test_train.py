@@ -71,11 +71,25 @@ def test_noise_stream_is_a_pure_function_of_seed_and_step():
     assert noise[0].dtype == np.float32 and noise[0].shape == (20, 4, 8)
     pooled = np.concatenate([n.ravel() for n in noise])
     assert abs(pooled.mean()) < 0.05 and pooled.std() == pytest.approx(1.0, abs=0.05)
-    # Independent per unit, trial and step: no correlation between neighbours on any axis.
+    # Independent per unit, trial and step: no correlation between neighbours on any axis,
+    # nor between the cosine and sine halves of the units (drawn from the same Box-Muller pairs).
     big = train.NoiseStream(seed=0, shape=(200, 32, 64)).sample(0).astype(np.float64)
     for axis in range(3):
         a, b = np.moveaxis(big, axis, 0)[1:], np.moveaxis(big, axis, 0)[:-1]
         assert abs(np.mean(a * b)) < 0.02
+    assert abs(np.mean(big[..., :32] * big[..., 32:])) < 0.02
+    assert abs(np.mean(big[..., :32] ** 2 * big[..., 32:] ** 2) - 1) < 0.05  # independent, not just uncorrelated
+
+
+def test_private_noise_is_standard_normal():
+    from scipy import stats
+
+    z = train.NoiseStream(seed=1, shape=(200, 32, 127)).sample(9).astype(np.float64).ravel()  # odd units
+    assert z.size == 200 * 32 * 127
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    assert abs(stats.skew(z)) < 0.01 and abs(stats.kurtosis(z)) < 0.02
+    assert np.mean(np.abs(z) > 3) == pytest.approx(2 * stats.norm.sf(3), rel=0.1)  # the tails are there
+    assert np.abs(z).max() > 4.5
 
 
 def test_compiled_step_draws_the_noise_of_its_key(data):
@@ -129,3 +143,79 @@ model, _, _ = train.train({"units": 4}, train.TrainConfig(max_steps=2, batch_siz
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+
+
+def test_criterion_mse_is_the_mean_of_the_last_window_of_evaluations():
+    config = train.TrainConfig(criterion_mse=0.02, criterion_mse_window=3)
+    assert config.criterion_mse_value([0.05, 0.015, 0.022, 0.019]) == pytest.approx((0.015 + 0.022 + 0.019) / 3)
+    assert config.criterion_mse_value([0.03]) == pytest.approx(0.03)  # fewer than the window: all of them
+    assert train.TrainConfig(criterion_mse_window=1).criterion_mse_value([0.01, 0.5]) == 0.5
+    accurate = {"SL": 1.0, "LS": 1.0, "SS": 1.0}
+    assert config.met(config.criterion_mse_value([0.015, 0.022, 0.019]), accurate)
+    assert not config.met(config.criterion_mse_value([0.015, 0.022, 0.019]), {**accurate, "SS": 0.9})
+
+
+def test_evaluator_streak_uses_the_mse_window_and_continues_after_resume():
+    class Fixed(train.Evaluator):
+        def __init__(self, mses, config, history=()):
+            super().__init__(None, None, config, history)
+            self.queue = list(mses)
+
+        def score(self):
+            return self.queue.pop(0), {"SL": 1.0, "LS": 1.0, "SS": 1.0}
+
+    mses = [0.03, 0.015, 0.022, 0.019, 0.021, 0.03]
+    config = train.TrainConfig(criterion_mse=0.02, criterion_mse_window=3, criterion_patience=3)
+    whole = Fixed(mses, config)
+    rows = [whole() for _ in mses]
+    # means: .03, .0225, .0223, .0187, .0207, .0233 -> only evaluation 4 meets the MSE criterion
+    assert [r["criterion_streak"] for r in rows] == [0, 0, 0, 1, 0, 0]
+    single = train.TrainConfig(criterion_mse=0.02, criterion_patience=2)
+    assert [r["criterion_streak"] for r in (lambda e: [e() for _ in mses])(Fixed(mses, single))] == [0, 1, 0, 1, 0, 0]
+    resumed = Fixed(mses[3:], config, history=[{"step": i, **r} for i, r in enumerate(rows[:3])])
+    assert [resumed()["criterion_streak"] for _ in mses[3:]] == [r["criterion_streak"] for r in rows[3:]]
+
+
+def test_learning_rate_halves_every_half_life():
+    assert train.TrainConfig(learning_rate=1e-3).optimizer_learning_rate() == 1e-3
+    schedule = train.TrainConfig(learning_rate=1e-3, learning_rate_half_life=1000).optimizer_learning_rate()
+    for step, want in ((0, 1e-3), (1000, 5e-4), (3000, 1.25e-4), (500, 1e-3 / np.sqrt(2))):
+        assert float(schedule(step)) == pytest.approx(want, rel=1e-6)
+    with pytest.raises(ValueError, match="training.learning_rate_half_life"):
+        train.TrainConfig(learning_rate_half_life=0)
+
+
+def test_noise_scale_ramps_up_and_leaves_a_noise_free_fraction():
+    plain = train.TrainConfig()
+    assert np.array_equal(plain.noise_scale(0, 4), np.ones(4, np.float32))
+    ramp = train.TrainConfig(noise_ramp_steps=100)
+    assert ramp.noise_scale(0, 2) == pytest.approx([0.01, 0.01])
+    assert ramp.noise_scale(49, 2) == pytest.approx([0.5, 0.5])
+    assert np.array_equal(ramp.noise_scale(99, 2), [1, 1]) and np.array_equal(ramp.noise_scale(5000, 2), [1, 1])
+    mixed = train.TrainConfig(noise_ramp_steps=10, noise_free_fraction=0.25)
+    assert mixed.noise_scale(4, 8) == pytest.approx([0, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+    for bad in ({"noise_free_fraction": 1.0}, {"noise_ramp_steps": -1}):
+        with pytest.raises(ValueError, match=f"training.{next(iter(bad))}"):
+            train.TrainConfig(**bad)
+
+
+def test_noise_scale_multiplies_each_sequences_noise_in_the_compiled_step(data):
+    """Scale 0 on a sequence trains it noise-free; scale s gives noise s * xi."""
+    import keras
+    import tensorflow as tf
+
+    train_set, _, _ = data
+    x, y = train.time_major(train_set.inputs[:4, :30]), train.time_major(train_set.targets[:4, :30])
+    stream = train.NoiseStream(seed=7, shape=(30, 4, 8))
+    scale = np.array([0.0, 0.5, 1.0, 0.25], np.float32)
+    losses = []
+    for compiled in (True, False):
+        net = M.build_network(units=8, gamma=0.3, noise_std=0.5, seed=1)
+        opt = keras.optimizers.Adam(1e-2)
+        net.compile(optimizer=opt)
+        opt.build(net.trainable_variables)
+        if compiled:
+            losses.append(float(train.make_train_step(net, opt, noisy=True)(x, y, stream(3), scale)[0]))
+        else:
+            losses.append(float(M.training_loss(net, x, y, stream.sample(3) * scale[None, :, None])[0]))
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
