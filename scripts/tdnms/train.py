@@ -91,6 +91,11 @@ class TrainConfig:
     # Fractions of the timing variant's ranges for the stages before the full task
     # (tdnms.curriculum); None trains on the task as configured.
     curriculum: tuple[float, ...] | None = _DEFAULTS["curriculum"]
+    # Training-recipe levers (README "Training recipe"); their defaults switch them off.
+    criterion_mse_window: int = _DEFAULTS["criterion_mse_window"]
+    learning_rate_half_life: int | None = _DEFAULTS["learning_rate_half_life"]
+    noise_ramp_steps: int = _DEFAULTS["noise_ramp_steps"]
+    noise_free_fraction: float = _DEFAULTS["noise_free_fraction"]
 
     def __post_init__(self):
         section = asdict(self)
@@ -103,9 +108,45 @@ class TrainConfig:
             object.__setattr__(self, "curriculum", tuple(self.curriculum))
 
     def met(self, validation_mse: float, accuracy: dict[str, float]) -> bool:
-        """Whether one validation evaluation meets the criterion."""
+        """Whether one validation evaluation meets the criterion.
+
+        ``validation_mse`` is the value the MSE criterion applies to: the mean of
+        the last ``criterion_mse_window`` evaluations' MSEs (:meth:`criterion_mse_value`).
+        """
         ok = min(accuracy.values()) >= self.criterion_accuracy
         return ok and (self.criterion_mse is None or validation_mse <= self.criterion_mse)
+
+    def criterion_mse_value(self, validation_mses: list[float]) -> float:
+        """Mean of the last ``criterion_mse_window`` validation MSEs (all of them if fewer).
+
+        Averaging over evaluations keeps one noisy evaluation from resetting the
+        streak when the validation MSE hovers around ``criterion_mse``.
+        """
+        return float(np.mean(validation_mses[-self.criterion_mse_window :]))
+
+    def optimizer_learning_rate(self):
+        """The optimizer's learning rate: ``learning_rate``, halved every
+        ``learning_rate_half_life`` steps when that is set (smoothly:
+        ``lr * 0.5 ** (step / half_life)``), as a Keras schedule driven by the
+        optimizer's step counter (restored on resume)."""
+        if self.learning_rate_half_life is None:
+            return self.learning_rate
+        import keras
+
+        return keras.optimizers.schedules.ExponentialDecay(self.learning_rate, self.learning_rate_half_life, 0.5)
+
+    def noise_scale(self, step: int, batch: int) -> np.ndarray:
+        """Per-sequence factor (batch,) on the private noise at ``step`` (0-based).
+
+        ``min(1, (step + 1) / noise_ramp_steps)`` (the noise ramps up linearly to
+        the model's ``noise_std``; 1 without a ramp), and 0 for the first
+        ``round(noise_free_fraction * batch)`` sequences of the batch (trained
+        noise-free, as the network is judged). A pure function of the step.
+        """
+        ramp = 1.0 if self.noise_ramp_steps == 0 else min(1.0, (step + 1) / self.noise_ramp_steps)
+        scale = np.full(batch, ramp, dtype=np.float32)
+        scale[: int(round(self.noise_free_fraction * batch))] = 0.0
+        return scale
 
     @classmethod
     def from_config(cls, section: dict | None) -> "TrainConfig":
@@ -193,10 +234,13 @@ class Evaluator:
     :attr:`reached`.
     """
 
-    def __init__(self, model, validation_set: TrialSet, config: TrainConfig, streak: int = 0):
+    def __init__(self, model, validation_set: TrialSet, config: TrainConfig, history: list[dict] = ()):
+        """``history``: the rows so far (a resumed run), to continue the streak and the MSE window."""
         self.model, self.validation_set, self.config = model, validation_set, config
-        self.streak = streak
-        self.reached = streak >= config.criterion_patience
+        evaluated = [r for r in history if "criterion_streak" in r]
+        self.streak = evaluated[-1]["criterion_streak"] if evaluated else 0
+        self.mses = [r["validation_mse"] for r in evaluated]
+        self.reached = self.streak >= config.criterion_patience
 
     def score(self) -> tuple[float, dict[str, float]]:
         """``(validation MSE, accuracy per trial type)`` of the model now."""
@@ -205,7 +249,9 @@ class Evaluator:
 
     def __call__(self) -> dict:
         val_mse, accuracy = self.score()
-        self.streak = self.streak + 1 if self.config.met(val_mse, accuracy) else 0
+        self.mses.append(val_mse)
+        met = self.config.met(self.config.criterion_mse_value(self.mses), accuracy)
+        self.streak = self.streak + 1 if met else 0
         self.reached = self.streak >= self.config.criterion_patience
         row = {"validation_mse": val_mse, **{f"accuracy_{k}": v for k, v in accuracy.items()}}
         row["criterion_streak"] = self.streak
@@ -222,7 +268,7 @@ def _build(network: dict, config: TrainConfig, n_inputs: int, seed: int, initial
     model = build_network(seed=seed, n_inputs=n_inputs, **network)
     if initial_weights is not None:
         model.set_weights(initial_weights)
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate, global_clipnorm=config.clip_norm)
+    optimizer = keras.optimizers.Adam(learning_rate=config.optimizer_learning_rate(), global_clipnorm=config.clip_norm)
     model.compile(optimizer=optimizer)
     optimizer.build(model.trainable_variables)
     return model, optimizer
@@ -260,8 +306,7 @@ def train(
     checkpointer = Checkpointer(checkpoint_dir, run_id, label, stream)
     model, optimizer = _build(network, config, train_set.inputs.shape[-1], seed, initial_weights)
     start_step, wall_offset, history = checkpointer.restore(model, optimizer)
-    streak = next((r["criterion_streak"] for r in reversed(history) if "criterion_streak" in r), 0)
-    evaluator = Evaluator(model, validation_set, config, streak)
+    evaluator = Evaluator(model, validation_set, config, history)
 
     cell = rnn_layer(model).cell
     noisy = cell.noise_std > 0
@@ -275,7 +320,7 @@ def train(
     while step < config.max_steps and not evaluator.reached:
         idx = batch_indices(seed, step, n_train, batch)
         batch_tm = (time_major(train_set.inputs[idx]), time_major(train_set.targets[idx]))
-        loss, mse = train_step(*batch_tm, noise(step)) if noisy else train_step(*batch_tm)
+        loss, mse = train_step(*batch_tm, noise(step), config.noise_scale(step, batch)) if noisy else train_step(*batch_tm)
         loss = float(loss)
         step += 1
         if not math.isfinite(loss):
