@@ -167,13 +167,23 @@ def test_evaluator_streak_uses_the_mse_window_and_continues_after_resume():
     mses = [0.03, 0.015, 0.022, 0.019, 0.021, 0.03]
     config = train.TrainConfig(criterion_mse=0.02, criterion_mse_window=3, criterion_patience=3)
     whole = Fixed(mses, config)
-    rows = [whole() for _ in mses]
+    rows = [whole(100 * (i + 1)) for i in range(len(mses))]
     # means: .03, .0225, .0223, .0187, .0207, .0233 -> only evaluation 4 meets the MSE criterion
     assert [r["criterion_streak"] for r in rows] == [0, 0, 0, 1, 0, 0]
     single = train.TrainConfig(criterion_mse=0.02, criterion_patience=2)
-    assert [r["criterion_streak"] for r in (lambda e: [e() for _ in mses])(Fixed(mses, single))] == [0, 1, 0, 1, 0, 0]
+    assert [r["criterion_streak"] for r in (lambda e: [e(100 * i) for i in range(6)])(Fixed(mses, single))] == [
+        0,
+        1,
+        0,
+        1,
+        0,
+        0,
+    ]
     resumed = Fixed(mses[3:], config, history=[{"step": i, **r} for i, r in enumerate(rows[:3])])
-    assert [resumed()["criterion_streak"] for _ in mses[3:]] == [r["criterion_streak"] for r in rows[3:]]
+    assert [resumed(400 + 100 * i)["criterion_streak"] for i in range(3)] == [r["criterion_streak"] for r in rows[3:]]
+    # While the noise ramps up, no evaluation counts, however good.
+    ramped = Fixed([0.001] * 4, train.TrainConfig(criterion_mse=0.02, noise_ramp_steps=300, criterion_patience=1))
+    assert [ramped(step)["criterion_streak"] for step in (100, 200, 300, 400)] == [0, 0, 1, 2]
 
 
 def test_learning_rate_halves_every_half_life():

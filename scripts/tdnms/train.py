@@ -229,9 +229,11 @@ class Checkpointer:
 class Evaluator:
     """Noise-free validation scoring and the consecutive-evaluation criterion streak.
 
-    ``evaluator(step)`` returns the validation columns of a history row
-    (``validation_mse``, ``accuracy_<type>``, ``criterion_streak``) and updates
-    :attr:`reached`.
+    ``evaluator(step)`` (``step``: training steps done) returns the validation
+    columns of a history row (``validation_mse``, ``accuracy_<type>``,
+    ``criterion_streak``) and updates :attr:`reached`. No evaluation counts
+    towards the criterion before the private noise has ramped up to its full
+    level (``step >= noise_ramp_steps``).
     """
 
     def __init__(self, model, validation_set: TrialSet, config: TrainConfig, history: list[dict] = ()):
@@ -247,10 +249,11 @@ class Evaluator:
         scored = score.score_outputs(predict(self.model, self.validation_set.inputs), self.validation_set)
         return float(scored["mse"].mean()), score.accuracy_by_type(scored)
 
-    def __call__(self) -> dict:
+    def __call__(self, step: int) -> dict:
         val_mse, accuracy = self.score()
         self.mses.append(val_mse)
-        met = self.config.met(self.config.criterion_mse_value(self.mses), accuracy)
+        full_noise = step >= self.config.noise_ramp_steps
+        met = full_noise and self.config.met(self.config.criterion_mse_value(self.mses), accuracy)
         self.streak = self.streak + 1 if met else 0
         self.reached = self.streak >= self.config.criterion_patience
         row = {"validation_mse": val_mse, **{f"accuracy_{k}": v for k, v in accuracy.items()}}
@@ -331,7 +334,7 @@ def train(
         row = {"step": step, "loss": loss, "train_mse": float(mse)}
         evaluate = step % config.eval_every == 0 or step == config.max_steps
         if evaluate:
-            row.update(evaluator())
+            row.update(evaluator(step))
         row["wall_seconds"] = time.perf_counter() - t0
         row["reached"] = evaluator.reached
         history.append(row)
