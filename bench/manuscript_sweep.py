@@ -86,7 +86,9 @@ def main():
         print(proc.stdout[-3000:], proc.stderr[-3000:])
         sys.exit(f"workflow failed (workdir kept: {workdir})")
     rows = network_rows(workdir / "results", config)
-    print(f"{'gamma':>6} {'seed':>4} {'reached':>7} {'steps':>6} {'train s':>8} {'val MSE':>8} {'job s':>7} {'RSS MB':>7}")
+    print(
+        f"{'gamma':>6} {'seed':>4} {'reached':>7} {'steps':>6} {'train s':>8} {'val MSE':>8} {'job s':>7} {'RSS MB':>7}"
+    )
     for r in rows:
         print(
             f"{r['gamma']:>6} {r['seed']:>4} {str(r['reached']):>7} {r['steps']:>6} {r['train_s']:>8.1f}"
@@ -99,7 +101,9 @@ def main():
             f"{gamma:>6} {sum(r['reached'] for r in mine):>4}/{len(mine):<3} {sum(r['steps'] for r in mine) / len(mine):>10.0f}"
             f" {sum(r['job_s'] for r in mine) / len(mine):>10.1f} {max(r['max_rss_mb'] for r in mine):>11.0f}"
         )
-    print(f"\nall {sum(r['reached'] for r in rows)}/{len(rows)} reached; workflow wall time {wall:.0f} s (--cores {args.cores})")
+    print(
+        f"\nall {sum(r['reached'] for r in rows)}/{len(rows)} reached; workflow wall time {wall:.0f} s (--cores {args.cores})"
+    )
     if args.keep:
         print(f"kept {workdir}")
     else:

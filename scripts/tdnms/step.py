@@ -54,7 +54,9 @@ def _normal(key, shape, dtype="float32"):
     half = tf.concat([[2], shape[:-1], [(shape[-1] + 1) // 2]], axis=0)
     bits = tf.random.stateless_uniform(half, seed=key, minval=None, maxval=None, dtype=tf.uint32, alg=NOISE_ALGORITHM)
     u = (tf.cast(bits[0], tf.float32) + 0.5) * 2.0**-32
-    theta = (tf.cast(tf.bitwise.right_shift(bits[1], tf.constant(8, tf.uint32)), tf.float32) * 2.0**-24 - 0.5) * (2 * np.pi)
+    theta = (tf.cast(tf.bitwise.right_shift(bits[1], tf.constant(8, tf.uint32)), tf.float32) * 2.0**-24 - 0.5) * (
+        2 * np.pi
+    )
     r = tf.sqrt(-2.0 * tf.math.log(u))
     sin, cos = _sin_cos(theta)
     return tf.cast(tf.concat([r * cos, r * sin], axis=-1)[..., : shape[-1]], dtype)

@@ -323,7 +323,9 @@ def train(
     while step < config.max_steps and not evaluator.reached:
         idx = batch_indices(seed, step, n_train, batch)
         batch_tm = (time_major(train_set.inputs[idx]), time_major(train_set.targets[idx]))
-        loss, mse = train_step(*batch_tm, noise(step), config.noise_scale(step, batch)) if noisy else train_step(*batch_tm)
+        loss, mse = (
+            train_step(*batch_tm, noise(step), config.noise_scale(step, batch)) if noisy else train_step(*batch_tm)
+        )
         loss = float(loss)
         step += 1
         if not math.isfinite(loss):
