@@ -41,27 +41,36 @@ def benchmark(path: Path) -> dict:
     return {"job_s": float(row["s"]), "max_rss_mb": float(row["max_rss"]) if row["max_rss"] != "NA" else float("nan")}
 
 
-def network_rows(results: Path, config: dict) -> list[dict]:
+def network_rows(results: Path) -> list[dict]:
+    """One row per trained network: ``results/models/gamma{g}_seed{s}/history.parquet`` and its train benchmark."""
+    import re
+
     import pandas as pd
 
     rows = []
-    for gamma in config["sweep"]["gamma"]:
-        for seed in config["sweep"]["seed"]:
-            name = f"gamma{gamma}_seed{seed}"
-            history = pd.read_parquet(results / "models" / name / "history.parquet")
-            last = history.iloc[-1]
-            rows.append(
-                {
-                    "gamma": gamma,
-                    "seed": seed,
-                    "reached": bool(last["reached"]),
-                    "steps": int(last["step"]),
-                    "train_s": float(last["wall_seconds"]),
-                    "val_mse": float(history["validation_mse"].dropna().iloc[-1]),
-                    **benchmark(results / "benchmarks" / "train" / f"{gamma}_{seed}.tsv"),
-                }
-            )
-    return rows
+    for folder in (results / "models").glob("gamma*_seed*"):
+        if not (folder / "history.parquet").exists():
+            continue  # still training (a --report of a running sweep)
+        gamma, seed = re.fullmatch(r"gamma(.+)_seed(\d+)", folder.name).groups()
+        history = pd.read_parquet(folder / "history.parquet")
+        last = history.iloc[-1]
+        tsv = next(
+            p
+            for p in (results / "benchmarks" / "train" / f"{n}.tsv" for n in (folder.name, f"{gamma}_{seed}"))
+            if p.exists()
+        )
+        rows.append(
+            {
+                "gamma": float(gamma),
+                "seed": int(seed),
+                "reached": bool(last["reached"]),
+                "steps": int(last["step"]),
+                "train_s": float(last["wall_seconds"]),
+                "val_mse": float(history["validation_mse"].dropna().iloc[-1]),
+                **benchmark(tsv),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["gamma"], r["seed"]))
 
 
 def main():
@@ -70,7 +79,10 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument("--report", type=Path, help="only print the table of an existing working directory")
     args = parser.parse_args()
+    if args.report is not None:
+        return print_table(network_rows(args.report / "results"))
     base = yaml.safe_load((REPO / "config.yaml").read_text())
     config = merged(base, yaml.safe_load(args.configfile.read_text()) or {})
     config["sweep"]["seed"] = list(args.seeds)
@@ -85,29 +97,31 @@ def main():
     if proc.returncode:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
         sys.exit(f"workflow failed (workdir kept: {workdir})")
-    rows = network_rows(workdir / "results", config)
-    print(
+    print_table(network_rows(workdir / "results"))
+    print(f"workflow wall time {wall:.0f} s (--cores {args.cores})")
+    if args.keep:
+        print(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir)
+
+
+def print_table(rows: list[dict]) -> None:
+    head = (
         f"{'gamma':>6} {'seed':>4} {'reached':>7} {'steps':>6} {'train s':>8} {'val MSE':>8} {'job s':>7} {'RSS MB':>7}"
     )
+    print(head)
     for r in rows:
         print(
             f"{r['gamma']:>6} {r['seed']:>4} {str(r['reached']):>7} {r['steps']:>6} {r['train_s']:>8.1f}"
             f" {r['val_mse']:>8.4f} {r['job_s']:>7.1f} {r['max_rss_mb']:>7.0f}"
         )
     print(f"\n{'gamma':>6} {'reached':>8} {'mean steps':>10} {'mean job s':>10} {'RSS peak MB':>11}")
-    for gamma in config["sweep"]["gamma"]:
+    for gamma in sorted({r["gamma"] for r in rows}):
         mine = [r for r in rows if r["gamma"] == gamma]
-        print(
-            f"{gamma:>6} {sum(r['reached'] for r in mine):>4}/{len(mine):<3} {sum(r['steps'] for r in mine) / len(mine):>10.0f}"
-            f" {sum(r['job_s'] for r in mine) / len(mine):>10.1f} {max(r['max_rss_mb'] for r in mine):>11.0f}"
-        )
-    print(
-        f"\nall {sum(r['reached'] for r in rows)}/{len(rows)} reached; workflow wall time {wall:.0f} s (--cores {args.cores})"
-    )
-    if args.keep:
-        print(f"kept {workdir}")
-    else:
-        shutil.rmtree(workdir)
+        steps, job = (sum(r[k] for r in mine) / len(mine) for k in ("steps", "job_s"))
+        reached = f"{sum(r['reached'] for r in mine)}/{len(mine)}"
+        print(f"{gamma:>6} {reached:>8} {steps:>10.0f} {job:>10.1f} {max(r['max_rss_mb'] for r in mine):>11.0f}")
+    print(f"\nall {sum(r['reached'] for r in rows)}/{len(rows)} reached")
 
 
 if __name__ == "__main__":
