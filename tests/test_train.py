@@ -196,9 +196,10 @@ def test_learning_rate_halves_every_half_life():
 
 
 def test_noise_scale_ramps_up_and_leaves_a_noise_free_fraction():
-    plain = train.TrainConfig()
+    plain = train.TrainConfig(noise_free_fraction=0.0)
     assert np.array_equal(plain.noise_scale(0, 4), np.ones(4, np.float32))
-    ramp = train.TrainConfig(noise_ramp_steps=100)
+    assert np.array_equal(train.TrainConfig(noise_free_fraction=0.25).noise_scale(0, 4), [0, 1, 1, 1])
+    ramp = train.TrainConfig(noise_ramp_steps=100, noise_free_fraction=0.0)
     assert ramp.noise_scale(0, 2) == pytest.approx([0.01, 0.01])
     assert ramp.noise_scale(49, 2) == pytest.approx([0.5, 0.5])
     assert np.array_equal(ramp.noise_scale(99, 2), [1, 1]) and np.array_equal(ramp.noise_scale(5000, 2), [1, 1])

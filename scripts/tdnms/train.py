@@ -91,7 +91,7 @@ class TrainConfig:
     # Fractions of the timing variant's ranges for the stages before the full task
     # (tdnms.curriculum); None trains on the task as configured.
     curriculum: tuple[float, ...] | None = _DEFAULTS["curriculum"]
-    # Training-recipe levers (README "Training recipe"); their defaults switch them off.
+    # Training-recipe levers (README "Training recipe").
     criterion_mse_window: int = _DEFAULTS["criterion_mse_window"]
     learning_rate_half_life: int | None = _DEFAULTS["learning_rate_half_life"]
     noise_ramp_steps: int = _DEFAULTS["noise_ramp_steps"]
