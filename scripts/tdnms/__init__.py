@@ -58,7 +58,10 @@ import importlib
 import sys
 import warnings
 
-from . import runtime as _runtime  # noqa: E402,F401  quiets TensorFlow's start-up logs before anything imports it
+# Quiets TensorFlow's start-up logs (environment variables) before anything imports it.
+# By module name: runtime's functions import TensorFlow and Keras lazily, and jobs that
+# never call them (the env and fingerprint scans follow import statements) need neither.
+importlib.import_module(f"{__name__}.runtime")
 
 __version__ = "0.1.0"
 
