@@ -9,16 +9,14 @@ from tdnms import layout, plots, plots_analysis, status, tables, workflow
 
 def stacked(paths, kind, gammas, seeds):
     """Per-model tables in sweep order, with gamma and seed columns in front."""
-    parts = []
-    for (gamma, seed), path in layout.by_model(paths, gammas, seeds).items():
+
+    def read(path):
         if kind == "decoding_summary":
-            frame = pd.DataFrame([{k: v for k, v in json.loads(open(path).read()).items() if k != "_provenance"}])
-        else:
-            frame = tables.read_table(path, kind=kind)[0].to_pandas()
-        frame.insert(0, "seed", seed)
-        frame.insert(0, "gamma", gamma)
-        parts.append(frame)
-    return pd.concat(parts, ignore_index=True)
+            record = json.loads(open(path).read())
+            return pd.DataFrame([{k: v for k, v in record.items() if k != "_provenance"}])
+        return tables.read_table(path, kind=kind)[0].to_pandas()
+
+    return layout.stack(paths, gammas, seeds, read)
 
 
 def main(smk):
@@ -55,5 +53,6 @@ def main(smk):
     fractions = frames["fractions"]
     print(fractions[fractions["trial_type"] == "any"].to_string(index=False), flush=True)
     print(frames["decoding"].to_string(index=False), flush=True)
+
 
 workflow.run(main, snakemake)  # noqa: F821

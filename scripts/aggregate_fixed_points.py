@@ -1,21 +1,19 @@
 """Rule aggregate_fixed_points: fixed points per kind across the sweep, table and figure."""
 
-import pandas as pd
-
 from tdnms import layout, plots, status, tables, workflow
 from tdnms.fixed_points.conditions import count_by_kind
 
 
 def main(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
-    parts = []
-    for (gamma, seed), path in layout.by_model(smk.input.points, gammas, seeds).items():
-        counts = count_by_kind(tables.read_table(path, kind="fixed_points")[0].to_pandas())
-        counts.insert(0, "seed", seed)
-        counts.insert(0, "gamma", gamma)
-        parts.append(counts)
+    counts = layout.stack(
+        smk.input.points,
+        gammas,
+        seeds,
+        lambda p: count_by_kind(tables.read_table(p, kind="fixed_points")[0].to_pandas()),
+    )
     flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
-    table = status.flag(pd.concat(parts, ignore_index=True), flags)
+    table = status.flag(counts, flags)
     meta = tables.provenance("sweep_fixed_points", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
     shown, missed = status.for_figures(table, mode)

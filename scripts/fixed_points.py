@@ -9,17 +9,7 @@ def main(smk):
     options = dict(smk.params.options)
     params = read_parameters(smk.input.model)
     hidden, _ = tables.read_table(smk.input.hidden, kind="hidden_states")
-    initial = conditions.sample_initial_states(
-        hidden.to_pandas(), options["n_initial_states"], options["initial_state_noise"], options["seed"]
-    )
-    points, eigen, diagnostics = conditions.fixed_points_by_condition(
-        params,
-        initial,
-        options["conditions"],
-        q_tolerance=options["q_tolerance"],
-        slow_point_threshold=options["slow_point_threshold"],
-        seed=options["seed"],
-    )
+    points, eigen, diagnostics = conditions.fixed_points_from_config(params, hidden.to_pandas(), options)
     meta = tables.provenance("fixed_points", config={**options, "gamma": params["gamma"]}, seed=int(smk.wildcards.seed))
     tables.write_frame(points, smk.output.points, meta)
     tables.write_frame(eigen, smk.output.eigenvalues, meta)

@@ -1,19 +1,11 @@
 """Rule plot_probes: per-network probe figures, probe measures vs gamma, and the training-task comparison."""
 
-import pandas as pd
-
 from tdnms import layout, plots, plots_probes, status, tables, workflow
 
 
 def stacked(paths, gammas, seeds):
     """Per-network probe tables with gamma and seed columns, paired with their network by path."""
-    parts = []
-    for (gamma, seed), path in layout.by_model(paths, gammas, seeds).items():
-        frame = tables.read_table(path, kind="probes")[0].to_pandas()
-        frame.insert(0, "seed", seed)
-        frame.insert(0, "gamma", gamma)
-        parts.append(frame)
-    return pd.concat(parts, ignore_index=True)
+    return layout.stack(paths, gammas, seeds, lambda p: tables.read_table(p, kind="probes")[0].to_pandas())
 
 
 def main(smk):
@@ -25,9 +17,13 @@ def main(smk):
     figures = zip(layout.by_model(smk.output.model_png, gammas, seeds).items(), smk.output.model_pdf, strict=True)
     for ((gamma, seed), png), pdf in figures:
         table = own[(own["gamma"] == gamma) & (own["seed"] == seed)]
-        row = summaries[(summaries["gamma"] == gamma) & (summaries["seed"] == seed) & (summaries["trained_on"] == label)]
+        row = summaries[
+            (summaries["gamma"] == gamma) & (summaries["seed"] == seed) & (summaries["trained_on"] == label)
+        ]
         title = f"gamma {gamma:g}, seed {seed} (trained on {label})"
-        plots.save_figure(plots_probes.model_figure(table, row.iloc[0].to_dict(), title), {"png": png, "pdf": pdf}, meta)
+        plots.save_figure(
+            plots_probes.model_figure(table, row.iloc[0].to_dict(), title), {"png": png, "pdf": pdf}, meta
+        )
     shown, missed = status.for_figures(summaries, mode)
     note = status.figure_note(missed, mode)
     fig = plots_probes.probes_vs_gamma(shown) if len(shown) else plots.empty_figure("No network reached the criterion.")

@@ -141,17 +141,8 @@ def _fixed_points_run(options: dict):
         "gamma": 0.2,
     }
     trajectory = pd.DataFrame(0.1 * rng.standard_normal((5, units)), columns=[f"h{i}" for i in range(units)])
-    initial = conditions.sample_initial_states(
-        trajectory, min(options["n_initial_states"], 8), options["initial_state_noise"], options["seed"]
-    )
-    return conditions.fixed_points_by_condition(
-        params,
-        initial,
-        options["conditions"],
-        q_tolerance=options["q_tolerance"],
-        slow_point_threshold=options["slow_point_threshold"],
-        seed=options["seed"],
-    )
+    small = {**options, "n_initial_states": min(options["n_initial_states"], 8)}
+    return conditions.fixed_points_from_config(params, trajectory, small)
 
 
 def construct(complete: dict) -> None:

@@ -34,24 +34,36 @@ registered at once, otherwise as soon as Keras is first imported.
 
 Modules
 -------
-config        the config check: schema defaults, named-field messages, gamma path labels
-task          trial specification, vectorised trial generation, Parquet data sets
-model         the Keras 3 leaky RNN (cell, fused layer, network builder)
-runtime       TensorFlow set-up (threads, determinism, quiet logs) and batched inference
-step          the XLA-compiled training step and its private-noise stream
-train         batched, seeded, resumable training to a behavioural criterion
-score         per-trial behavioural scoring and summaries
-tables        Parquet/JSON writing with provenance metadata
-analysis      hidden-state tables and their principal components
-fixed_points  fixed and slow points of the trained dynamics (a package)
-behaviour     timing of the output: premature and early responses, latency, peak
-units         single units: tuning, shuffle-tested time cells, ramping cells
-decoding      population decoding of time, trial type and first-odor duration, folds by trial
+config            the config check: schema defaults, named-field messages, gamma path labels
+layout            where each output lives and which rule writes it
+task              trial specification, vectorised trial generation, Parquet data sets
+timing            the timing variant: per-trial onsets, delays and durations
+shortcut          does a single time bin predict the answer? (cross-validated, per bin)
+model             the Keras 3 leaky RNN (cell, fused layer, network builder)
+parameters        trained weights read from a ``.keras`` file without TensorFlow
+runtime           TensorFlow set-up (threads, determinism, quiet logs) and batched inference
+step              the XLA-compiled training step and its private-noise stream
+train             batched, seeded, resumable training to a behavioural criterion
+curriculum        staged training on widening timing ranges (timing variant)
+status            which networks reached the criterion; flags and figure notes
+score             per-trial behavioural scoring and summaries
+behaviour         timing of the output: premature and early responses, latency, peak
+analysis          hidden-state tables and their principal components
+fixed_points      fixed and slow points of the trained dynamics (a package)
+units             single units: tuning, shuffle-tested time cells, ramping cells
+decoding          population decoding of time, trial type and first-odor duration, folds by trial
 trajectory_speed  speed q of the noise-free map along the test trajectories
+probes            generalisation probe trials and P(go) over noisy repeats
+psychometric      logistic fit of P(go) against the duration difference
+plots             per-model and sweep figures (PNG + PDF with provenance)
 plots_analysis    panels and figures of the analyses (per model and across the sweep)
-manuscript    multi-panel manuscript figures from the analysis tables
-layout        where each output lives and which rule writes it
-results       the ``Results`` entry point to a results folder
+plots_probes      probe figures: psychometric curve, duration grid, shift, comparison
+manuscript        multi-panel manuscript figures from the analysis tables
+tables            Parquet/JSON writing with provenance metadata
+provenance        ``python -m tdnms.provenance FILE``: where an output came from
+fingerprint       rerun fingerprints of the library code each rule runs
+workflow          glue for the thin entry scripts (logs, failures)
+results           the ``Results`` entry point to a results folder
 """
 
 import importlib

@@ -98,7 +98,9 @@ def _describe(schema: dict, root: dict) -> str:
         for key, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
         if key in schema
     ]
-    bits = [" ".join([_TYPE_WORDS.get(kind, str(kind))] + ranges[:1])] if kind else ranges[:1]
+    kinds = kind if isinstance(kind, list) else [kind]  # JSON Schema allows a list of types
+    words = " or ".join(_TYPE_WORDS.get(k, str(k)) for k in kinds)
+    bits = [" ".join([words] + ranges[:1])] if kind else ranges[:1]
     bits += ranges[1:]
     if "minItems" in schema and schema.get("minItems") == schema.get("maxItems"):
         bits.append(f"exactly {schema['minItems']} items")

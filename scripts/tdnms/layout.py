@@ -58,7 +58,9 @@ OUTPUTS: dict[str, Output] = {
     "shortcut_json": Output("data/seed{data_seed}/shortcut.json", "shortcut_check", "shortcut check summary"),
     "probes": _model("probes", "probes.parquet", "probes", "P(go) per generalisation probe"),
     "probe_summary": _model("probes", "summary.parquet", "probes", "psychometric fit and shift sensitivity"),
-    "probes_compared": Output(f"probes/compared/{MODEL_DIR}/probes.parquet", "probes_compared", "probes, compare_with run"),
+    "probes_compared": Output(
+        f"probes/compared/{MODEL_DIR}/probes.parquet", "probes_compared", "probes, compare_with run"
+    ),
     "probe_summary_compared": Output(
         f"probes/compared/{MODEL_DIR}/summary.parquet", "probes_compared", "probe summary, compare_with run"
     ),
@@ -74,7 +76,9 @@ OUTPUTS: dict[str, Output] = {
     "decoding_accuracy": _model("analysis", "decoding_accuracy.parquet", "analyse_model", "label decoding vs time"),
     "decoding_summary": _model("analysis", "decoding_summary.json", "analyse_model", "decoding summary numbers"),
     "speed": _model("analysis", "speed.parquet", "analyse_model", "speed q along the trajectories"),
-    "unit_fractions_all": Output("analysis/unit_fractions.parquet", "aggregate_analysis", "unit fractions of the sweep"),
+    "unit_fractions_all": Output(
+        "analysis/unit_fractions.parquet", "aggregate_analysis", "unit fractions of the sweep"
+    ),
     "decoding_all": Output("analysis/decoding.parquet", "aggregate_analysis", "decoding summaries of the sweep"),
     "decoding_accuracy_all": Output(
         "analysis/decoding_accuracy.parquet", "aggregate_analysis", "label decoding vs time, whole sweep"
@@ -123,3 +127,21 @@ def by_model(paths, gammas, seeds) -> dict[tuple[float, int], str]:
     if len(keyed) != len(list(paths)) or sorted(keyed) != sorted(wanted):
         raise ValueError(f"inputs {sorted(keyed)} do not match the sweep {sorted(wanted)} one to one")
     return {key: keyed[key] for key in wanted}
+
+
+def stack(paths, gammas, seeds, read) -> "pd.DataFrame":
+    """Per-model tables stacked in sweep order, with ``gamma`` and ``seed`` columns in front.
+
+    Args:
+        paths: one per-model file per (gamma, seed) of the sweep (:func:`by_model` checks it).
+        read: path -> pandas DataFrame (e.g. a table reader, or one that summarises the file).
+    """
+    import pandas as pd
+
+    parts = []
+    for (gamma, seed), path in by_model(paths, gammas, seeds).items():
+        frame = read(path)
+        frame.insert(0, "seed", seed)
+        frame.insert(0, "gamma", gamma)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)

@@ -63,3 +63,26 @@ def count_by_kind(points: pd.DataFrame) -> pd.DataFrame:
     counts = points.groupby(["condition", "kind"]).size().unstack(fill_value=0)
     counts = counts.reindex(columns=list(KINDS), fill_value=0)
     return counts.reset_index().melt(id_vars="condition", var_name="kind", value_name="count")
+
+
+def fixed_points_from_config(params: dict, hidden: pd.DataFrame, options: dict):
+    """The workflow's fixed-point run: initial states sampled from ``hidden``, then every condition.
+
+    Args:
+        params: network parameters (:func:`tdnms.parameters.read_parameters`).
+        hidden: a hidden-state table (one row per trajectory state, unit columns ``h0..``).
+        options: the config's ``analysis.fixed_points`` section.
+    Returns:
+        ``(points, eigenvalues, diagnostics)`` as :func:`fixed_points_by_condition`.
+    """
+    initial = sample_initial_states(
+        hidden, options["n_initial_states"], options["initial_state_noise"], options["seed"]
+    )
+    return fixed_points_by_condition(
+        params,
+        initial,
+        options["conditions"],
+        q_tolerance=options["q_tolerance"],
+        slow_point_threshold=options["slow_point_threshold"],
+        seed=options["seed"],
+    )
