@@ -234,11 +234,12 @@ def test_every_table_of_the_tiny_workflow_is_readable(tiny_workflow):
     workdir, _ = tiny_workflow
     results = Results(workdir / "results")
     assert results.points == [(0.2, 0), (0.5, 0)]
-    for name, output in layout.OUTPUTS.items():
+    made = {name: output for name, output in layout.OUTPUTS.items() if output.only_if is None}
+    for name, output in made.items():
         if output.pattern.endswith(".parquet"):
             frame = results.table(name)
             assert len(frame) > 0, name
             if output.per_model:
                 assert sorted(set(zip(frame["gamma"], frame["seed"]))) == results.points, name
-    counts = results.outputs().set_index("name")["files"]
+    counts = results.outputs().set_index("name")["files"].loc[list(made)]
     assert (counts > 0).all(), counts[counts == 0]

@@ -27,8 +27,8 @@ These names are stable and tested; the modules behind them may move.
     Raised for an output that is not (yet) in the results folder.
 
 Importing ``tdnms`` registers the package's Keras classes (``LeakyRNN``,
-``LeakyRNNCell``, ``ActivityL2``), so ``keras.models.load_model(path)`` works
-after it, in safe mode. Keras is not imported by ``import tdnms`` (importing
+``LeakyRNNCell``, ``ActivityL2``), so ``keras.models.load_model(path, safe_mode=True)``
+works after it. Keras is not imported by ``import tdnms`` (importing
 it loads TensorFlow, seconds): when Keras is already loaded the classes are
 registered at once, otherwise as soon as Keras is first imported.
 

@@ -22,11 +22,14 @@ class Output:
         pattern: path relative to the results folder, with wildcards.
         rule: the Snakemake rule that writes it.
         description: what it holds, for error messages and docs.
+        only_if: the config setting without which the workflow does not make it
+            (None: every run makes it).
     """
 
     pattern: str
     rule: str
     description: str
+    only_if: str | None = None
 
     @property
     def per_model(self) -> bool:
@@ -36,6 +39,8 @@ class Output:
 def _model(stage: str, name: str, rule: str, description: str) -> Output:
     return Output(f"{stage}/{MODEL_DIR}/{name}", rule, description)
 
+
+COMPARE = "analysis.probes.compare_with"
 
 OUTPUTS: dict[str, Output] = {
     "data": Output("data/seed{data_seed}/{split}.parquet", "generate_data", "trial set (tidy rows)"),

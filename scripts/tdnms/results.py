@@ -33,6 +33,8 @@ class MissingOutputError(FileNotFoundError):
             f"'{output.rule}': run the workflow, `./run snakemake --cores 2` (or add `--until {output.rule}` "
             f"to run only the jobs it needs)."
         )
+        if output.only_if:
+            message += f" The workflow makes it only when {output.only_if} is set."
         super().__init__(message + (f" {hint}" if hint else ""))
 
 
@@ -270,7 +272,7 @@ class Results:
         return read_trials(self.path("data", split=split, data_seed=data_seed))
 
     def outputs(self) -> pd.DataFrame:
-        """Every output of the workflow: name, rule, description, pattern, files (how many exist)."""
+        """Every output of the workflow: name, rule, description, pattern, only_if, files (how many exist)."""
         rows = []
         for name, output in layout.OUTPUTS.items():
             n = len(list(self.folder.glob(_WILDCARD.sub("*", output.pattern))))
@@ -280,6 +282,7 @@ class Results:
                     "rule": output.rule,
                     "description": output.description,
                     "pattern": output.pattern,
+                    "only_if": output.only_if,
                     "files": n,
                 }
             )
