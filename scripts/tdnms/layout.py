@@ -64,10 +64,10 @@ OUTPUTS: dict[str, Output] = {
     "probes": _model("probes", "probes.parquet", "probes", "P(go) per generalisation probe"),
     "probe_summary": _model("probes", "summary.parquet", "probes", "psychometric fit and shift sensitivity"),
     "probes_compared": Output(
-        f"probes/compared/{MODEL_DIR}/probes.parquet", "probes_compared", "probes, compare_with run"
+        f"probes/compared/{MODEL_DIR}/probes.parquet", "probes_compared", "probes, compare_with run", COMPARE
     ),
     "probe_summary_compared": Output(
-        f"probes/compared/{MODEL_DIR}/summary.parquet", "probes_compared", "probe summary, compare_with run"
+        f"probes/compared/{MODEL_DIR}/summary.parquet", "probes_compared", "probe summary, compare_with run", COMPARE
     ),
     "probes_all": Output("probes/all.parquet", "aggregate_probes", "probe summaries of the sweep"),
     "scores_all": Output("scores/all.parquet", "aggregate_scores", "scores of the sweep"),
