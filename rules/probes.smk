@@ -10,7 +10,7 @@ try:
     )  # ranges the schema cannot express, before any job
     # A relative compare_with starts where the run was started (before workdir applies).
     COMPARE_DIR, COMPARE_LABEL = _probes.compared_run(
-        PROBES.get("compare_with"),
+        PROBES["compare_with"],
         LAUNCH_DIR,
         sweep(layout.OUTPUTS["model"].pattern),
     )
