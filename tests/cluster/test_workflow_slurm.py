@@ -116,6 +116,8 @@ def assert_same_results(local: Path, cluster: Path, models: list[str]) -> None:
     for name in ["results/scores/all.parquet"] + [f"results/scores/{m}/summary.parquet" for m in models]:
         pd.testing.assert_frame_equal(read_frame(cluster / name), read_frame(local / name), check_exact=True,
                                       obj=name)
+    name = "results/models/status.parquet"
+    pd.testing.assert_frame_equal(read_frame(cluster / name), read_frame(local / name), check_exact=True, obj=name)
     for model in models:
         name = f"results/models/{model}/history.parquet"
         pd.testing.assert_frame_equal(read_frame(cluster / name), read_frame(local / name), check_exact=True,
@@ -162,7 +164,7 @@ def test_tiny_sweep_on_slurm_matches_local_run(slurm_env, tmp_path, request):
     local, _ = request.getfixturevalue("tiny_workflow")
     print(f"MEASURED tiny sweep locally (--cores 2, tiny_workflow fixture): {time.monotonic() - t0:.1f} s wall "
           "(~0 if another test built it first)")
-    models = sorted(p.name for p in (local / "results" / "models").iterdir())
+    models = sorted(p.name for p in (local / "results" / "models").iterdir() if p.is_dir())
     assert models == ["gamma0.2_seed0", "gamma0.5_seed0"]
     assert_same_results(local, workdir, models)
 
