@@ -92,14 +92,19 @@ def test_private_noise_is_standard_normal():
     assert np.abs(z).max() > 4.5
 
 
-def test_compiled_step_draws_the_noise_of_its_key(data):
-    """The XLA step with key k takes the gradient step of training_loss with NoiseStream.sample noise."""
+@pytest.mark.parametrize("shards", [1, 2, 3])
+def test_compiled_step_draws_the_noise_of_its_key(data, shards):
+    """The XLA step with key k takes the gradient step of training_loss with NoiseStream.sample noise.
+
+    With the batch split into shards (3 shards of 4 sequences: 2, 1, 1) the step
+    still takes the whole batch's step: shard losses weighted by their share.
+    """
     import keras
     import tensorflow as tf
 
     train_set, _, _ = data
     x, y = train.time_major(train_set.inputs[:4, :30]), train.time_major(train_set.targets[:4, :30])
-    stream = train.NoiseStream(seed=7, shape=(30, 4, 8))
+    stream = train.NoiseStream(seed=7, shape=(30, 4, 8), shards=shards)
     nets = []
     for compiled in (True, False):
         net = M.build_network(units=8, gamma=0.3, noise_std=0.5, seed=1)
@@ -107,7 +112,7 @@ def test_compiled_step_draws_the_noise_of_its_key(data):
         net.compile(optimizer=opt)
         opt.build(net.trainable_variables)
         if compiled:
-            loss, _ = train.make_train_step(net, opt, noisy=True)(x, y, stream(5))
+            loss, _ = train.make_train_step(net, opt, noisy=True, shards=shards)(x, y, stream(5))
         else:
             with tf.GradientTape() as tape:
                 want, _ = M.training_loss(net, x, y, stream.sample(5))
@@ -217,7 +222,7 @@ def test_noise_scale_multiplies_each_sequences_noise_in_the_compiled_step(data):
 
     train_set, _, _ = data
     x, y = train.time_major(train_set.inputs[:4, :30]), train.time_major(train_set.targets[:4, :30])
-    stream = train.NoiseStream(seed=7, shape=(30, 4, 8))
+    stream = train.NoiseStream(seed=7, shape=(30, 4, 8), shards=2)
     scale = np.array([0.0, 0.5, 1.0, 0.25], np.float32)
     losses = []
     for compiled in (True, False):
@@ -226,7 +231,17 @@ def test_noise_scale_multiplies_each_sequences_noise_in_the_compiled_step(data):
         net.compile(optimizer=opt)
         opt.build(net.trainable_variables)
         if compiled:
-            losses.append(float(train.make_train_step(net, opt, noisy=True)(x, y, stream(3), scale)[0]))
+            losses.append(float(train.make_train_step(net, opt, noisy=True, shards=2)(x, y, stream(3), scale)[0]))
         else:
             losses.append(float(M.training_loss(net, x, y, stream.sample(3) * scale[None, :, None])[0]))
     assert losses[0] == pytest.approx(losses[1], rel=1e-5)
+
+
+def test_shards_split_the_batch_and_draw_their_own_noise():
+    assert train.shard_sizes(32, 2) == [16, 16] and train.shard_sizes(5, 2) == [3, 2]
+    assert train.shard_sizes(2, 4) == [1, 1]  # never an empty shard
+    one, two = (train.NoiseStream(seed=3, shape=(10, 4, 6), shards=n).sample(1) for n in (1, 2))
+    assert one.shape == two.shape == (10, 4, 6)
+    assert not np.array_equal(one, two)  # the shard count is part of the stream
+    whole = train.NoiseStream(seed=3, shape=(10, 2, 6), shards=1).sample(1)
+    assert np.array_equal(two[:, :2], whole)  # shard 0 draws from the unsharded key

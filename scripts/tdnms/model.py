@@ -369,7 +369,7 @@ def rnn_layer(model: keras.Model) -> LeakyRNN:
     return model.get_layer("leaky_rnn")
 
 
-def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unroll: int | None = None):
+def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unroll: int | None = None, batch_size=None):
     """``(loss, mse)`` of a time-major batch: the fast path of the training step.
 
     ``inputs_tm`` (T, B, n_inputs), ``targets_tm`` (T, B, 1) and standard-normal
@@ -378,7 +378,9 @@ def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unro
     that same noise (a test checks it), but the batch stays time-major end to end:
     the (B, T, units) <-> (T, B, units) transposes of the Keras call and their
     gradients cost a fifth of a step. Penalties come from the layers' own
-    regularizers, with activity penalties divided by the batch size as Keras does.
+    regularizers, with activity penalties divided by the batch size as Keras does:
+    ``batch_size`` (default: this batch's) when the batch is one shard of a larger
+    one, so that shard losses weighted by their share add up to the whole batch's.
     ``unroll`` as in :meth:`LeakyRNN.time_major`.
     """
     rnn, readout = rnn_layer(model), model.get_layer("readout")
@@ -386,7 +388,7 @@ def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unro
     hidden = rnn.time_major(inputs_tm, noise_tm, unroll=unroll)
     output = ops.matmul(hidden, readout.kernel) + readout.bias
     mse = ops.mean(ops.square(output - targets_tm))
-    batch = ops.cast(ops.shape(inputs_tm)[1], mse.dtype)
+    batch = ops.cast(ops.shape(inputs_tm)[1] if batch_size is None else batch_size, mse.dtype)
     penalties = [
         layer.activity_regularizer(acts) / batch
         for layer, acts in ((rnn, hidden), (readout, output))

@@ -1,16 +1,20 @@
 """The compiled training step and the private-noise stream it draws from.
 
-One step is a single XLA-compiled TensorFlow function: draw the step's private
-noise (T, B, units), run the time-major forward pass and the hand-written
-backward pass of the fused kernel (:func:`tdnms.model.training_loss`), clip the
-gradients and apply the Keras Adam update. Nothing crosses back to Python but
-the loss and the MSE.
+A step draws its private noise (T, B, units), runs the time-major forward pass
+and the hand-written backward pass of the fused kernel
+(:func:`tdnms.model.training_loss`), clips the gradients and applies the Keras
+Adam update, all XLA-compiled; nothing crosses back to Python but the loss and
+the MSE. With one thread that is one compiled function. With more, the batch is
+split into one shard per thread whose noise, forward and backward passes run as
+concurrent compiled functions, followed by one compiled update: the per-time-step
+matrix products of one small batch leave a second core idle otherwise.
 
 The noise of step ``s`` is ``standard normal (T, B, units)`` drawn by the
-counter-based ``threefry`` generator from the key ``(seed, s)``: a pure function
-of the model seed and the step, so a resumed run draws what the uninterrupted
-run drew. ``threefry`` runs only under XLA, which is why the draw lives inside
-the compiled step (:func:`draw_noise` compiles a standalone draw for tests).
+counter-based ``threefry`` generator from the key ``(seed, s)`` (batch shard
+``j`` from ``(seed, s + j * SHARD_STRIDE)``): a pure function of the model seed,
+the step and the shard count, so a resumed run draws what the uninterrupted run
+drew. ``threefry`` runs only under XLA, which is why the draw lives inside the
+compiled step (:func:`draw_noise` compiles a standalone draw for tests).
 """
 
 from __future__ import annotations
@@ -20,9 +24,25 @@ import numpy as np
 NOISE_ALGORITHM = "threefry"
 
 
+SHARD_STRIDE = 2**40  # key offset of batch shard j: [seed, step + j * SHARD_STRIDE]
+
+
 def noise_key(seed: int, step: int) -> np.ndarray:
     """The stateless-generator key ``[seed, step]`` (int64, shape (2,)) of one step's noise."""
     return np.array([int(seed), int(step)], dtype=np.int64)
+
+
+def default_shards() -> int:
+    """Batch shards of a training step: TensorFlow's configured intra-op thread count (1 if unset)."""
+    import tensorflow as tf
+
+    return max(1, int(tf.config.threading.get_intra_op_parallelism_threads()))
+
+
+def shard_sizes(batch: int, shards: int) -> list[int]:
+    """Sizes of the ``shards`` contiguous parts of a batch (as equal as possible, larger first)."""
+    shards = max(1, min(int(shards), int(batch)))
+    return [len(part) for part in np.array_split(np.arange(int(batch)), shards)]
 
 
 def _sin_cos(x):
@@ -81,12 +101,14 @@ class NoiseStream:
 
     ``stream(step)`` and ``stream.draw(step)`` both return the key
     ``[seed, step]`` that the compiled step (:func:`make_train_step`) turns into
-    standard-normal noise of ``shape`` (T, B, units); :meth:`sample` realises that
-    noise as an array (for tests and checks, not needed for training).
+    standard-normal noise of ``shape`` (T, B, units), each batch shard from its own
+    key; :meth:`sample` realises that noise as an array (for tests and checks, not
+    needed for training). ``shards`` must match the step's (default: :func:`default_shards`).
     """
 
-    def __init__(self, seed: int, shape: tuple[int, int, int]):
+    def __init__(self, seed: int, shape: tuple[int, int, int], shards: int | None = None):
         self.seed, self.shape = int(seed), tuple(int(n) for n in shape)
+        self.shards = default_shards() if shards is None else int(shards)
 
     def draw(self, step: int) -> np.ndarray:
         return noise_key(self.seed, step)
@@ -94,18 +116,35 @@ class NoiseStream:
     __call__ = draw
 
     def sample(self, step: int) -> np.ndarray:
-        return draw_noise(self.draw(step), self.shape)
+        """The (T, B, units) noise of ``step``: shard j's draw from its key, concatenated along B."""
+        t, batch, units = self.shape
+        key = self.draw(step)
+        parts = [
+            draw_noise(key + np.array([0, j * SHARD_STRIDE], np.int64), (t, size, units))
+            for j, size in enumerate(shard_sizes(batch, self.shards))
+        ]
+        return np.concatenate(parts, axis=1)
 
 
-def make_train_step(model, optimizer, noisy: bool, unroll: int = 1):
-    """The compiled step ``(inputs_tm, targets_tm[, key[, noise_scale]]) -> (loss, mse)``.
+def make_train_step(model, optimizer, noisy: bool, unroll: int = 1, shards: int | None = None):
+    """The training step ``(inputs_tm, targets_tm[, key[, noise_scale]]) -> (loss, mse)``.
 
     ``inputs_tm`` (T, B, n_inputs) and ``targets_tm`` (T, B, 1) float32,
     time-major; ``key`` the int64 (2,) noise key of the step (:func:`noise_key`),
     required when ``noisy`` and not accepted otherwise; ``noise_scale`` (B,)
     multiplies each sequence's noise (default all ones: the model's
-    ``noise_std``). The optimizer's update is part of the compiled function;
-    ``unroll`` time steps run per loop iteration (1 is fastest under XLA).
+    ``noise_std``). ``unroll`` time steps run per loop iteration (1 is fastest
+    under XLA).
+
+    ``shards`` (default :func:`default_shards`, one per thread) splits the batch
+    into contiguous parts whose forward and backward passes run as separate
+    compiled functions, concurrently on TensorFlow's inter-op threads; shard j
+    draws its noise from ``key + [0, j * SHARD_STRIDE]``. The loss and gradients
+    are the shard-size-weighted means, which equal the whole batch's (the loss is
+    a per-sequence mean plus weight penalties). One compiled function then clips
+    and applies the Adam update. With one shard the whole step is one compiled
+    function. The shard count changes the noise stream, like the thread count
+    changes rounding: fix both to reproduce a run.
     """
     import tensorflow as tf
 
@@ -113,26 +152,60 @@ def make_train_step(model, optimizer, noisy: bool, unroll: int = 1):
 
     units = rnn_layer(model).cell.units
     variables = model.trainable_variables
+    shards = default_shards() if shards is None else int(shards)
 
-    def step(inputs_tm, targets_tm, noise_tm):
-        with tf.GradientTape() as tape:
-            loss, mse = training_loss(model, inputs_tm, targets_tm, noise_tm, unroll=unroll)
-        optimizer.apply(tape.gradient(loss, variables), variables)
-        return loss, mse
-
-    if noisy:
-
-        def noisy_step(inputs_tm, targets_tm, key, noise_scale):
+    def loss_and_grads(inputs_tm, targets_tm, key=None, noise_scale=None, batch_size=None):
+        noise = None
+        if key is not None:
             shape = tf.concat([tf.shape(inputs_tm)[:2], [units]], axis=0)
             noise = _normal(key, shape, inputs_tm.dtype) * noise_scale[None, :, None]
-            return step(inputs_tm, targets_tm, noise)
+        with tf.GradientTape() as tape:
+            loss, mse = training_loss(model, inputs_tm, targets_tm, noise, unroll=unroll, batch_size=batch_size)
+        return loss, mse, tape.gradient(loss, variables)
 
-        compiled = tf.function(noisy_step, jit_compile=True, reduce_retracing=True)
+    if shards == 1:
+        def whole(*args):
+            loss, mse, grads = loss_and_grads(*args)
+            optimizer.apply(grads, variables)
+            return loss, mse
 
-        def run(inputs_tm, targets_tm, key, noise_scale=None):
-            if noise_scale is None:
-                noise_scale = np.ones(inputs_tm.shape[1], np.float32)
-            return compiled(inputs_tm, targets_tm, tf.constant(key, tf.int64), tf.constant(noise_scale, tf.float32))
+        return _with_keys(tf.function(whole, jit_compile=True, reduce_retracing=True), noisy)
 
-        return run
-    return tf.function(lambda inputs_tm, targets_tm: step(inputs_tm, targets_tm, None), jit_compile=True)
+    shard = tf.function(loss_and_grads, jit_compile=True, reduce_retracing=True)
+
+    def update(weights, losses, mses, grads):
+        mean = lambda parts: tf.add_n([w * p for w, p in zip(weights, parts)])  # noqa: E731
+        optimizer.apply([mean(g) for g in zip(*grads)], variables)
+        return mean(losses), mean(mses)
+
+    apply = tf.function(update, jit_compile=True)
+
+    def sharded(inputs_tm, targets_tm, key=None, noise_scale=None):
+        sizes = shard_sizes(inputs_tm.shape[1], shards)
+        split = lambda t, axis=1: tf.split(t, sizes, axis=axis)  # noqa: E731
+        parts = zip(split(inputs_tm), split(targets_tm))
+        batch = sum(sizes)
+        if key is None:
+            outs = [shard(x, y, batch_size=batch) for x, y in parts]
+        else:
+            keys = [key + tf.constant([0, j * SHARD_STRIDE], tf.int64) for j in range(len(sizes))]
+            outs = [shard(x, y, k, s, batch) for (x, y), k, s in zip(parts, keys, split(noise_scale, 0))]
+        weights = [size / batch for size in sizes]
+        return apply(weights, *map(list, zip(*outs)))
+
+    return _with_keys(tf.function(sharded), noisy)
+
+
+def _with_keys(compiled, noisy: bool):
+    """The step's calling convention: NumPy key and optional noise scale in, tensors to ``compiled``."""
+    import tensorflow as tf
+
+    if not noisy:
+        return lambda inputs_tm, targets_tm: compiled(inputs_tm, targets_tm)
+
+    def run(inputs_tm, targets_tm, key, noise_scale=None):
+        if noise_scale is None:
+            noise_scale = np.ones(inputs_tm.shape[1], np.float32)
+        return compiled(inputs_tm, targets_tm, tf.constant(key, tf.int64), tf.constant(noise_scale, tf.float32))
+
+    return run

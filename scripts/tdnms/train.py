@@ -1,7 +1,7 @@
 """Batched, seeded, resumable training to a behavioural criterion.
 
 :func:`train` runs the compiled step (:mod:`tdnms.step`: private noise,
-forward, backward and Adam in one XLA function) over mini-batches drawn from
+forward, backward and Adam under XLA, the batch split per thread) over mini-batches drawn from
 the training set (reshuffled each epoch from ``(seed, epoch)``). Every
 ``eval_every`` steps an :class:`Evaluator` scores the validation set
 noise-free; training stops when every trial type reaches
@@ -10,8 +10,8 @@ noise-free; training stops when every trial type reaches
 
 Reproducibility: initial weights, the private noise and the batch order all
 derive from ``seed`` (the noise and batch order of a step are pure functions of
-``(seed, step)``); TensorFlow runs with op determinism on, so the same seed and
-thread count give the same weights. A :class:`Checkpointer` writes the model and
+``(seed, step)``, the noise also of the thread count); TensorFlow runs with op
+determinism on, so the same seed and thread count give the same weights. A :class:`Checkpointer` writes the model and
 optimizer (a ``.keras`` file) plus the history so far every
 ``checkpoint_every`` steps, so a killed run resumes and ends with the same
 weights as an uninterrupted one.
@@ -34,7 +34,7 @@ import pandas as pd
 from . import config as config_schema
 from . import score, tables
 from .runtime import configure_tensorflow, infer, predict  # noqa: F401  (public names of this module)
-from .step import NOISE_ALGORITHM, NoiseStream, make_train_step  # noqa: F401
+from .step import NOISE_ALGORITHM, NoiseStream, default_shards, make_train_step, shard_sizes  # noqa: F401
 from .task import TrialSet
 
 
@@ -302,6 +302,8 @@ def train(
     gamma = network.get("gamma")
     label = label or f"gamma={gamma} seed={seed}"
     run = {"model": network, "training": asdict(config), "seed": seed, "noise": NOISE_ALGORITHM}
+    if default_shards() > 1:  # the shard count changes the noise stream: no resuming across it
+        run["shards"] = default_shards()
     run_id = tables.config_hash(run)
     if initial_weights is not None:
         digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in initial_weights))
