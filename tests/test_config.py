@@ -89,11 +89,16 @@ def test_default_config_is_valid():
     check_config(copy.deepcopy(DEFAULT), SCHEMA)
 
 
-def test_manuscript_config_is_valid():
-    config = copy.deepcopy(DEFAULT)
-    for key, section in yaml.safe_load((REPO / "config/manuscript.yaml").read_text()).items():
-        config[key] = {**config[key], **section}
-    check_config(config, SCHEMA)
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "config").glob("*.yaml")))
+def test_every_config_file_is_valid(name):
+    """Each file in config/, merged over config.yaml as Snakemake merges --configfile."""
+
+    def merge(base, over):
+        if not isinstance(base, dict) or not isinstance(over, dict):
+            return over
+        return {**base, **{k: merge(base.get(k), v) for k, v in over.items()}}
+
+    check_config(merge(copy.deepcopy(DEFAULT), yaml.safe_load((REPO / "config" / name).read_text())), SCHEMA)
 
 
 @pytest.mark.parametrize("case, config, expected", CATALOGUE, ids=[c[0] for c in CATALOGUE])

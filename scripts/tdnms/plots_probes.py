@@ -142,5 +142,6 @@ def comparison_figure(tables: dict[str, pd.DataFrame], summaries: pd.DataFrame):
             _psychometric_panel(ax, grid, mean_fit, color=color, label=f"trained on {group}")
         axes[-1, col].set_title(f"gamma {gamma:g}: pooled seeds, median fit", fontsize=8)
     fig.colorbar(image, ax=axes[:-1, :].ravel().tolist(), label="P(go), mean over seeds", shrink=0.8)
-    axes[-1, -1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7)
+    # Below the panels: a legend beside the last one widened its column and pushed the colour bar away.
+    fig.legend(*axes[-1, -1].get_legend_handles_labels(), loc="outside lower center", ncol=len(groups), fontsize=8)
     return fig
