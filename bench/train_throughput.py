@@ -109,12 +109,12 @@ def main():
     train.configure_tensorflow(args.threads)
     a = ours(args.threads)
     b = reference(args.reference_fits) if args.reference_fits > 0 else {"sample_steps_per_s": math.nan, "s_per_fit": math.nan}
-    print(f"{'':34}{'ours':>14}{'reference':>14}")
-    print(f"{'sample-steps per second':34}{a['sample_steps_per_s']:>14,.0f}{b['sample_steps_per_s']:>14,.0f}")
+    print(f"{'':34}{'ours':>14}{'reference':>18}")
+    print(f"{'sample-steps per second':34}{a['sample_steps_per_s']:>14,.0f}{b['sample_steps_per_s']:>18,.0f}")
     print(f"{'ms per training step (batch 32)':34}{a['ms_per_step']:>14.1f}{'':>14}")
     print(f"{'first step: trace + compile (s)':34}{a['first_call_s']:>14.1f}{'':>14}")
-    print(f"{'s per model.fit (1 x 400 bins)':34}{'':>14}{b['s_per_fit']:>14.3f}")
-    print(f"{'steps to criterion':34}{a['steps_to_criterion']:>14}{'never (lr 1e-5)':>14}")
+    print(f"{'s per model.fit (1 x 400 bins)':34}{'':>14}{b['s_per_fit']:>18.3f}")
+    print(f"{'steps to criterion':34}{a['steps_to_criterion']:>14}{'never (lr 1e-5)':>18}")
     print(f"{'seconds to criterion (incl. build)':34}{a['seconds_to_criterion']:>14.1f}{'':>14}")
     print(f"speed-up in sample-steps per second: {a['sample_steps_per_s'] / b['sample_steps_per_s']:.0f}x")
 
