@@ -245,3 +245,18 @@ def test_shards_split_the_batch_and_draw_their_own_noise():
     assert not np.array_equal(one, two)  # the shard count is part of the stream
     whole = train.NoiseStream(seed=3, shape=(10, 2, 6), shards=1).sample(1)
     assert np.array_equal(two[:, :2], whole)  # shard 0 draws from the unsharded key
+    many = train.NoiseStream(seed=3, shape=(10, 32, 6), shards=train.MAX_SHARDS).sample(1)
+    assert len({many[:, j].tobytes() for j in range(32)}) == 32  # every shard its own noise
+    assert not np.array_equal(many[:, 0], train.NoiseStream(seed=3, shape=(10, 1, 6), shards=1).sample(2))
+
+
+def test_noise_keys_cannot_alias():
+    """threefry reads 32 bits per key word: steps and shards must fit without wrapping."""
+    from tdnms.config import load_schema
+
+    most = load_schema()["properties"]["training"]["properties"]["max_steps"]["maximum"]
+    assert most + (train.MAX_SHARDS - 1) * train.SHARD_STRIDE < 2**32 and most < train.SHARD_STRIDE
+    with pytest.raises(ValueError, match="step"):
+        train.NoiseStream(seed=0, shape=(2, 2, 2))(train.SHARD_STRIDE)
+    with pytest.raises(ValueError, match="seed"):
+        train.noise_key(2**32, 0)

@@ -24,23 +24,33 @@ import numpy as np
 NOISE_ALGORITHM = "threefry"
 
 
-SHARD_STRIDE = 2**40  # key offset of batch shard j: [seed, step + j * SHARD_STRIDE]
+# threefry keeps only the low 32 bits of each key word, so batch shard j's keys
+# [seed, step + j * SHARD_STRIDE] stay distinct only while j * SHARD_STRIDE + step
+# < 2**32: 32 shards of 2**27 steps each (training.max_steps allows at most 1e8).
+SHARD_STRIDE = 2**27
+MAX_SHARDS = 32
 
 
 def noise_key(seed: int, step: int) -> np.ndarray:
-    """The stateless-generator key ``[seed, step]`` (int64, shape (2,)) of one step's noise."""
+    """The stateless-generator key ``[seed, step]`` (int64, shape (2,)) of one step's noise.
+
+    Raises ``ValueError`` unless ``0 <= seed < 2**32`` and ``0 <= step < SHARD_STRIDE``
+    (larger values would alias other keys).
+    """
+    if not 0 <= int(seed) < 2**32 or not 0 <= int(step) < SHARD_STRIDE:
+        raise ValueError(f"noise key: need 0 <= seed < 2**32 and 0 <= step < {SHARD_STRIDE}, got {seed}, {step}")
     return np.array([int(seed), int(step)], dtype=np.int64)
 
 
 def default_shards() -> int:
-    """Batch shards of a training step: TensorFlow's configured intra-op thread count (1 if unset)."""
+    """Batch shards of a step: TensorFlow's intra-op thread count (1 if unset), at most ``MAX_SHARDS``."""
     import tensorflow as tf
 
-    return max(1, int(tf.config.threading.get_intra_op_parallelism_threads()))
+    return min(MAX_SHARDS, max(1, int(tf.config.threading.get_intra_op_parallelism_threads())))
 
 
 def shard_sizes(batch: int, shards: int) -> list[int]:
-    """Sizes of the ``shards`` contiguous parts of a batch (as equal as possible, larger first)."""
+    """Sizes of the contiguous parts of a batch: ``shards`` of them (capped to [1, batch]), larger first."""
     shards = max(1, min(int(shards), int(batch)))
     return [len(part) for part in np.array_split(np.arange(int(batch)), shards)]
 
@@ -142,7 +152,7 @@ def make_train_step(model, optimizer, noisy: bool, unroll: int = 1, shards: int 
     draws its noise from ``key + [0, j * SHARD_STRIDE]``. The loss and gradients
     are the shard-size-weighted means, which equal the whole batch's (the loss is
     a per-sequence mean plus weight penalties). One compiled function then clips
-    and applies the Adam update. With one shard the whole step is one compiled
+    and applies the Adam update. With ``shards=1`` the whole step is one compiled
     function. The shard count changes the noise stream, like the thread count
     changes rounding: fix both to reproduce a run.
     """
@@ -153,6 +163,8 @@ def make_train_step(model, optimizer, noisy: bool, unroll: int = 1, shards: int 
     units = rnn_layer(model).cell.units
     variables = model.trainable_variables
     shards = default_shards() if shards is None else int(shards)
+    if not 1 <= shards <= MAX_SHARDS:
+        raise ValueError(f"make_train_step: shards must lie in [1, {MAX_SHARDS}], got {shards}")
 
     def loss_and_grads(inputs_tm, targets_tm, key=None, noise_scale=None, batch_size=None):
         noise = None

@@ -34,7 +34,16 @@ import pandas as pd
 from . import config as config_schema
 from . import score, tables
 from .runtime import configure_tensorflow, infer, predict  # noqa: F401  (public names of this module)
-from .step import NOISE_ALGORITHM, NoiseStream, default_shards, make_train_step, shard_sizes  # noqa: F401
+from .step import (  # noqa: F401  (public names of this module)
+    MAX_SHARDS,
+    NOISE_ALGORITHM,
+    SHARD_STRIDE,
+    NoiseStream,
+    default_shards,
+    make_train_step,
+    noise_key,
+    shard_sizes,
+)
 from .task import TrialSet
 
 
@@ -186,7 +195,7 @@ class Checkpointer:
     """Model + optimizer (``checkpoint.keras``) and run state (``state.json``) in ``directory``.
 
     ``run_id`` identifies the run (network, training config, seed, noise
-    generator); a checkpoint of another run is ignored. ``directory=None``
+    generator and batch shard count); a checkpoint of another run is ignored. ``directory=None``
     disables checkpointing.
     """
 
@@ -292,7 +301,7 @@ def train(
 
     ``network`` holds the ``model`` config section (units, gamma, noise_std, ...).
     With ``checkpoint_dir`` set, an existing checkpoint made with the same
-    network, training config and seed is resumed. ``initial_weights`` (as from
+    network, training config, seed and shard count (:func:`default_shards`) is resumed. ``initial_weights`` (as from
     ``model.get_weights()``) replace the seeded initial weights: a curriculum
     stage continues from the previous stage's network.
     """
