@@ -49,6 +49,11 @@ def default_shards() -> int:
     return min(MAX_SHARDS, max(1, int(tf.config.threading.get_intra_op_parallelism_threads())))
 
 
+def shard_offset(shard: int) -> np.ndarray:
+    """What batch shard ``shard`` adds to the step's key: ``[0, shard * SHARD_STRIDE]`` (int64)."""
+    return np.array([0, int(shard) * SHARD_STRIDE], dtype=np.int64)
+
+
 def shard_sizes(batch: int, shards: int) -> list[int]:
     """Sizes of the contiguous parts of a batch: ``shards`` of them (capped to [1, batch]), larger first."""
     shards = max(1, min(int(shards), int(batch)))
@@ -130,7 +135,7 @@ class NoiseStream:
         t, batch, units = self.shape
         key = self.draw(step)
         parts = [
-            draw_noise(key + np.array([0, j * SHARD_STRIDE], np.int64), (t, size, units))
+            draw_noise(key + shard_offset(j), (t, size, units))
             for j, size in enumerate(shard_sizes(batch, self.shards))
         ]
         return np.concatenate(parts, axis=1)
@@ -149,7 +154,7 @@ def make_train_step(model, optimizer, noisy: bool, unroll: int = 1, shards: int 
     ``shards`` (default :func:`default_shards`, one per thread) splits the batch
     into contiguous parts whose forward and backward passes run as separate
     compiled functions, concurrently on TensorFlow's inter-op threads; shard j
-    draws its noise from ``key + [0, j * SHARD_STRIDE]``. The loss and gradients
+    draws its noise from ``key + shard_offset(j)``. The loss and gradients
     are the shard-size-weighted means, which equal the whole batch's (the loss is
     a per-sequence mean plus weight penalties). One compiled function then clips
     and applies the Adam update. With ``shards=1`` the whole step is one compiled
@@ -183,6 +188,14 @@ def make_train_step(model, optimizer, noisy: bool, unroll: int = 1, shards: int 
 
         return _with_keys(tf.function(whole, jit_compile=True, reduce_retracing=True), noisy)
 
+    return _with_keys(_sharded(loss_and_grads, optimizer, variables, shards), noisy)
+
+
+def _sharded(loss_and_grads, optimizer, variables, shards: int):
+    """``(inputs_tm, targets_tm[, key, noise_scale]) -> (loss, mse)``: the batch in ``shards``
+    parts through the compiled ``loss_and_grads`` (concurrently), then one compiled update."""
+    import tensorflow as tf
+
     shard = tf.function(loss_and_grads, jit_compile=True, reduce_retracing=True)
 
     def update(weights, losses, mses, grads):
@@ -192,7 +205,7 @@ def make_train_step(model, optimizer, noisy: bool, unroll: int = 1, shards: int 
 
     apply = tf.function(update, jit_compile=True)
 
-    def sharded(inputs_tm, targets_tm, key=None, noise_scale=None):
+    def step(inputs_tm, targets_tm, key=None, noise_scale=None):
         sizes = shard_sizes(inputs_tm.shape[1], shards)
         split = lambda t, axis=1: tf.split(t, sizes, axis=axis)  # noqa: E731
         parts = zip(split(inputs_tm), split(targets_tm))
@@ -200,12 +213,11 @@ def make_train_step(model, optimizer, noisy: bool, unroll: int = 1, shards: int 
         if key is None:
             outs = [shard(x, y, batch_size=batch) for x, y in parts]
         else:
-            keys = [key + tf.constant([0, j * SHARD_STRIDE], tf.int64) for j in range(len(sizes))]
+            keys = [key + shard_offset(j) for j in range(len(sizes))]
             outs = [shard(x, y, k, s, batch) for (x, y), k, s in zip(parts, keys, split(noise_scale, 0))]
-        weights = [size / batch for size in sizes]
-        return apply(weights, *map(list, zip(*outs)))
+        return apply([size / batch for size in sizes], *map(list, zip(*outs)))
 
-    return _with_keys(tf.function(sharded), noisy)
+    return tf.function(step)
 
 
 def _with_keys(compiled, noisy: bool):
