@@ -301,9 +301,10 @@ def train(
 
     ``network`` holds the ``model`` config section (units, gamma, noise_std, ...).
     With ``checkpoint_dir`` set, an existing checkpoint made with the same
-    network, training config, seed and shard count (:func:`default_shards`) is resumed. ``initial_weights`` (as from
-    ``model.get_weights()``) replace the seeded initial weights: a curriculum
-    stage continues from the previous stage's network.
+    network, training config, seed and batch shard count (:func:`default_shards`)
+    is resumed. ``initial_weights`` (as from ``model.get_weights()``) replace the
+    seeded initial weights: a curriculum stage continues from the previous
+    stage's network.
     """
     from .model import rnn_layer
 
@@ -311,8 +312,9 @@ def train(
     gamma = network.get("gamma")
     label = label or f"gamma={gamma} seed={seed}"
     run = {"model": network, "training": asdict(config), "seed": seed, "noise": NOISE_ALGORITHM}
-    if default_shards() > 1:  # the shard count changes the noise stream: no resuming across it
-        run["shards"] = default_shards()
+    shards = default_shards()  # one count for the step, its noise stream and the run id
+    if shards > 1:  # the shard count changes the noise stream: no resuming across it (1: ids as before)
+        run["shards"] = shards
     run_id = tables.config_hash(run)
     if initial_weights is not None:
         digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in initial_weights))
@@ -324,10 +326,10 @@ def train(
 
     cell = rnn_layer(model).cell
     noisy = cell.noise_std > 0
-    train_step = make_train_step(model, optimizer, noisy)
+    train_step = make_train_step(model, optimizer, noisy, shards=shards)
     n_train = train_set.n_sequences
     batch = min(config.batch_size, n_train)
-    noise = NoiseStream(seed, (train_set.inputs.shape[1], batch, cell.units)) if noisy else None
+    noise = NoiseStream(seed, (train_set.inputs.shape[1], batch, cell.units), shards) if noisy else None
     progress = _Progress(label, config.max_steps, stream)
     t0 = time.perf_counter() - wall_offset
     step = start_step
