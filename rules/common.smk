@@ -10,16 +10,18 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from tdnms import layout  # noqa: E402
-from tdnms.config import ConfigError, check_config, gamma_label  # noqa: E402
+from tdnms.config import ConfigError, gamma_label  # noqa: E402
 from tdnms.fingerprint import library_fingerprint  # noqa: E402
+from tdnms.validate import check_config, check_files  # noqa: E402
 
 # Before any job: every bad field named with what is allowed. The config is then
 # complete (schema defaults filled, integers written as floats converted), so
 # rules and scripts index it directly and never carry defaults of their own.
+# Snakemake's own YAML reading keeps the last of two equal keys; every config file
+# the run read (config.yaml and each --configfile) is read again to reject that.
 try:
-    config.update(
-        check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
-    )
+    check_files(Path(LAUNCH_DIR, f) for f in workflow.configfiles)
+    config.update(check_config(config))
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
@@ -70,11 +72,11 @@ def library_code(script):
 
 
 def log_path(rule_name, name=MODEL):
-    return f"results/logs/{rule_name}/{name}.log"
+    return layout.log(rule_name, name)
 
 
 def benchmark_path(rule_name, name=MODEL):
-    return f"results/benchmarks/{rule_name}/{name}.tsv"
+    return layout.benchmark(rule_name, name)
 
 
 def model_figure(name, caption):
@@ -141,6 +143,14 @@ def all_targets():
     targets += list(rules.aggregate_analysis.output) + list(rules.manuscript.output)
     targets += PROBE_TARGETS  # rules/probes.smk
     return targets
+
+
+def limited_run():
+    """Whether the command line stops short of the full run (``--until``, ``--omit-from``)
+    or runs single jobs of a cluster run (``--target-jobs``), so the comparison may be left out.
+    """
+    flags = {"--until", "-U", "--omit-from", "-O", "--target-jobs"}
+    return any(arg.split("=")[0] in flags for arg in sys.argv)
 
 
 def data_pattern(split):

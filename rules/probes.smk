@@ -8,16 +8,30 @@ try:
     _probes.ProbeConfig.from_config(
         PROBES
     )  # ranges the schema cannot express, before any job
-    # A relative compare_with starts where the run was started (before workdir applies).
-    COMPARE_DIR, COMPARE_LABEL = _probes.compared_run(
-        PROBES["compare_with"],
-        LAUNCH_DIR,
-        sweep(layout.OUTPUTS["model"].pattern),
-    )
 except ValueError as err:
     raise WorkflowError(str(err)) from None
-if COMPARE_DIR and COMPARE_LABEL == TRAINED_ON:
-    COMPARE_LABEL = f"{COMPARE_LABEL} (compare_with)"
+# A relative compare_with starts where the run was started (before workdir applies).
+COMPARE_DIR = _probes.compared_folder(PROBES["compare_with"], LAUNCH_DIR)
+COMPARE_LABEL = ""
+
+
+if COMPARE_DIR:
+    _problem = _probes.missing_compared(
+        COMPARE_DIR,
+        sweep(layout.OUTPUTS["model"].pattern) + [layout.OUTPUTS["status"].pattern],
+    )
+    if _problem and not limited_run():
+        raise WorkflowError(
+            f"{_problem}. To run the stages before the comparison without it, use --until or --omit-from."
+        )
+    if _problem:
+        logger.warning(f"{_problem}; the probe comparison is left out of this run.")
+        COMPARE_DIR = None
+    else:
+        COMPARE_LABEL = _probes.compared_label(
+            COMPARE_DIR, sweep(layout.OUTPUTS["model"].pattern)[0], TRAINED_ON
+        )
+
 
 PROBE_TARGETS = [
     path("probes_all"),

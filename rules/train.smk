@@ -24,7 +24,7 @@ rule train:
         data=config["data"],  # the data seed and sizes of curriculum stages
         # Not an output: Snakemake deletes the outputs of failed jobs, and the
         # checkpoint must survive a killed job so the rerun can resume.
-        checkpoint_dir=f"results/checkpoints/{MODEL}",
+        checkpoint_dir=layout.checkpoints(),
     script:
         "../scripts/train.py"
 

@@ -1,8 +1,8 @@
 """Rule simulate: one noise-free pass over the test set; hidden states and behavioural scores."""
 
 from tdnms import analysis, score, tables, task, workflow
-from tdnms.model import hidden_states, load_model
-from tdnms.train import configure_tensorflow
+from tdnms.model import load_model
+from tdnms.runtime import configure_tensorflow, infer
 
 
 def main(smk):
@@ -10,7 +10,7 @@ def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     test = task.read_trials(smk.input.test, spec, split="test", data_seed=smk.config["data"]["seed"])
     model = load_model(smk.input.model)
-    hidden, outputs = hidden_states(model, test.inputs)
+    hidden, outputs = infer(model, test.inputs)
     seed = int(smk.wildcards.seed)
 
     meta = tables.provenance("hidden_states", config={"task": spec.to_dict()}, seed=seed)

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tdnms.config import ConfigError, check_config
+from tdnms.config import ConfigError
+from tdnms.validate import check_config
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "schemas" / "config.schema.yaml"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tdnms.config import ConfigError, check_config, gamma_label, section_defaults
+from tdnms.config import ConfigError, gamma_label, section_defaults
+from tdnms.validate import check_config
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "schemas" / "config.schema.yaml"
@@ -218,3 +219,29 @@ def test_workflow_stops_before_any_job_and_leaves_results_untouched(tmp_path, ca
         Path("results/scores"),
         Path("results/scores/all.parquet"),
     ]
+
+
+def test_a_key_written_twice_is_rejected_naming_the_key_and_lines(tmp_path):
+    from tdnms.config import load_yaml
+
+    path = tmp_path / "twice.yaml"
+    path.write_text("model:\n  units: 32\ntraining:\n  max_steps: 10\nmodel:\n  units: 64\n")
+    with pytest.raises(ConfigError, match=r"twice\.yaml: key 'model' is written twice \(lines 1 and 5\)"):
+        load_yaml(path)
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("training:\n  max_steps: 10\n  eval_every: 5\n  max_steps: 20\n")
+    with pytest.raises(ConfigError, match=r"key 'max_steps' is written twice \(lines 2 and 4\)"):
+        load_yaml(nested)
+    assert load_yaml(REPO / "config.yaml") == yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def test_the_workflow_rejects_a_config_file_with_a_key_written_twice_before_any_job(tmp_path):
+    from workflow_helpers import snakemake
+
+    (tmp_path / "config.yaml").write_text((REPO / "config.yaml").read_text())
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("sweep:\n  gamma: [0.2]\nsweep:\n  seed: [0]\n")
+    proc = snakemake(tmp_path, "-n", "--configfile", str(extra), check=False)
+    assert proc.returncode != 0
+    assert "key 'sweep' is written twice (lines 1 and 3)" in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()

@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workflow_helpers import REPO, SNAKEMAKE
 
-from tdnms.config import ConfigError, check_config, field_path, gamma_label
+from tdnms.config import ConfigError, field_path, gamma_label
+from tdnms.validate import check_config
 
 SCHEMA = REPO / "schemas" / "config.schema.yaml"
 DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())

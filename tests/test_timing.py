@@ -162,7 +162,7 @@ def merged_timing_config():
 
 
 def test_timing_config_is_valid_and_trains_with_a_curriculum():
-    from tdnms.config import check_config
+    from tdnms.validate import check_config
     from tdnms.train import TrainConfig
 
     config = merged_timing_config()
@@ -182,6 +182,9 @@ def test_missing_compared_networks_stop_the_run_naming_the_field(tmp_path):
     assert proc.returncode != 0
     assert "analysis.probes.compare_with" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+    # Outputs that do not need the compared run plan without it (the first step of a variant study).
+    proc = snakemake(tmp_path, "-n", "--until", "train")
+    assert "train" in proc.stdout and "probes_compared" not in proc.stdout
 
 
 def test_curriculum_stages_widen_the_ranges_from_the_standard_trials():

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from tdnms import model as M
-from tdnms import score, task, train
+from tdnms import runtime, score, task, train
+from tdnms import step as xla_step
 
 pytestmark = pytest.mark.usefixtures("tensorflow_threads")
 
@@ -23,7 +24,7 @@ def test_small_network_reaches_criterion_on_every_trial_type(data):
     last = history.dropna(subset=["validation_mse"]).iloc[-1]
     assert min(last[["accuracy_SL", "accuracy_LS", "accuracy_SS"]]) >= 0.98
     # Held-out test trials, noise off.
-    summary = score.summarise(score.score_outputs(train.predict(model, test_set.inputs), test_set))
+    summary = score.summarise(score.score_outputs(runtime.predict(model, test_set.inputs), test_set))
     accuracy = dict(zip(summary["trial_type"], summary["accuracy"]))
     assert min(accuracy[t] for t in ("SL", "LS", "SS")) >= 0.9
     assert list(history["step"]) == list(range(1, len(history) + 1))
@@ -60,20 +61,20 @@ def test_bad_training_config_names_the_field():
 
 
 def test_noise_stream_is_a_pure_function_of_seed_and_step():
-    stream = train.NoiseStream(seed=3, shape=(20, 4, 8))
+    stream = xla_step.NoiseStream(seed=3, shape=(20, 4, 8))
     keys = [stream(s) for s in range(4)]
     assert all(np.array_equal(stream.draw(s), keys[s]) for s in range(4))
-    assert np.array_equal(train.NoiseStream(seed=3, shape=(20, 4, 8))(2), keys[2])  # resumed run: same key
+    assert np.array_equal(xla_step.NoiseStream(seed=3, shape=(20, 4, 8))(2), keys[2])  # resumed run: same key
     noise = [stream.sample(s) for s in range(4)]
-    assert np.array_equal(train.NoiseStream(seed=3, shape=(20, 4, 8)).sample(2), noise[2])  # same draw
+    assert np.array_equal(xla_step.NoiseStream(seed=3, shape=(20, 4, 8)).sample(2), noise[2])  # same draw
     assert not np.array_equal(noise[0], noise[1])
-    assert not np.array_equal(noise[0], train.NoiseStream(seed=4, shape=(20, 4, 8)).sample(0))
+    assert not np.array_equal(noise[0], xla_step.NoiseStream(seed=4, shape=(20, 4, 8)).sample(0))
     assert noise[0].dtype == np.float32 and noise[0].shape == (20, 4, 8)
     pooled = np.concatenate([n.ravel() for n in noise])
     assert abs(pooled.mean()) < 0.05 and pooled.std() == pytest.approx(1.0, abs=0.05)
     # Independent per unit, trial and step: no correlation between neighbours on any axis,
     # nor between the cosine and sine halves of the units (drawn from the same Box-Muller pairs).
-    big = train.NoiseStream(seed=0, shape=(200, 32, 64)).sample(0).astype(np.float64)
+    big = xla_step.NoiseStream(seed=0, shape=(200, 32, 64)).sample(0).astype(np.float64)
     for axis in range(3):
         a, b = np.moveaxis(big, axis, 0)[1:], np.moveaxis(big, axis, 0)[:-1]
         assert abs(np.mean(a * b)) < 0.02
@@ -84,7 +85,7 @@ def test_noise_stream_is_a_pure_function_of_seed_and_step():
 def test_private_noise_is_standard_normal():
     from scipy import stats
 
-    z = train.NoiseStream(seed=1, shape=(200, 32, 127)).sample(9).astype(np.float64).ravel()  # odd units
+    z = xla_step.NoiseStream(seed=1, shape=(200, 32, 127)).sample(9).astype(np.float64).ravel()  # odd units
     assert z.size == 200 * 32 * 127
     assert stats.kstest(z, "norm").pvalue > 1e-3
     assert abs(stats.skew(z)) < 0.01 and abs(stats.kurtosis(z)) < 0.02
@@ -104,7 +105,7 @@ def test_compiled_step_draws_the_noise_of_its_key(data, shards):
 
     train_set, _, _ = data
     x, y = train.time_major(train_set.inputs[:4, :30]), train.time_major(train_set.targets[:4, :30])
-    stream = train.NoiseStream(seed=7, shape=(30, 4, 8), shards=shards)
+    stream = xla_step.NoiseStream(seed=7, shape=(30, 4, 8), shards=shards)
     nets = []
     for compiled in (True, False):
         net = M.build_network(units=8, gamma=0.3, noise_std=0.5, seed=1)
@@ -112,7 +113,7 @@ def test_compiled_step_draws_the_noise_of_its_key(data, shards):
         net.compile(optimizer=opt)
         opt.build(net.trainable_variables)
         if compiled:
-            loss, _ = train.make_train_step(net, opt, noisy=True, shards=shards)(x, y, stream(5))
+            loss, _ = xla_step.make_train_step(net, opt, noisy=True, shards=shards)(x, y, stream(5))
         else:
             with tf.GradientTape() as tape:
                 want, _ = M.training_loss(net, x, y, stream.sample(5))
@@ -138,8 +139,8 @@ def test_a_training_job_prints_no_tensorflow_start_up_chatter(repo):
     import sys
 
     code = """
-from tdnms import task, train
-train.configure_tensorflow(1)
+from tdnms import runtime, task, train
+runtime.configure_tensorflow(1)
 data = task.generate(task.TaskSpec(), 8, seed=[0, 0])
 model, _, _ = train.train({"units": 4}, train.TrainConfig(max_steps=2, batch_size=4), data, data, seed=0, stream=None)
 """
@@ -222,7 +223,7 @@ def test_noise_scale_multiplies_each_sequences_noise_in_the_compiled_step(data):
 
     train_set, _, _ = data
     x, y = train.time_major(train_set.inputs[:4, :30]), train.time_major(train_set.targets[:4, :30])
-    stream = train.NoiseStream(seed=7, shape=(30, 4, 8), shards=2)
+    stream = xla_step.NoiseStream(seed=7, shape=(30, 4, 8), shards=2)
     scale = np.array([0.0, 0.5, 1.0, 0.25], np.float32)
     losses = []
     for compiled in (True, False):
@@ -231,23 +232,23 @@ def test_noise_scale_multiplies_each_sequences_noise_in_the_compiled_step(data):
         net.compile(optimizer=opt)
         opt.build(net.trainable_variables)
         if compiled:
-            losses.append(float(train.make_train_step(net, opt, noisy=True, shards=2)(x, y, stream(3), scale)[0]))
+            losses.append(float(xla_step.make_train_step(net, opt, noisy=True, shards=2)(x, y, stream(3), scale)[0]))
         else:
             losses.append(float(M.training_loss(net, x, y, stream.sample(3) * scale[None, :, None])[0]))
     assert losses[0] == pytest.approx(losses[1], rel=1e-5)
 
 
 def test_shards_split_the_batch_and_draw_their_own_noise():
-    assert train.shard_sizes(32, 2) == [16, 16] and train.shard_sizes(5, 2) == [3, 2]
-    assert train.shard_sizes(2, 4) == [1, 1]  # never an empty shard
-    one, two = (train.NoiseStream(seed=3, shape=(10, 4, 6), shards=n).sample(1) for n in (1, 2))
+    assert xla_step.shard_sizes(32, 2) == [16, 16] and xla_step.shard_sizes(5, 2) == [3, 2]
+    assert xla_step.shard_sizes(2, 4) == [1, 1]  # never an empty shard
+    one, two = (xla_step.NoiseStream(seed=3, shape=(10, 4, 6), shards=n).sample(1) for n in (1, 2))
     assert one.shape == two.shape == (10, 4, 6)
     assert not np.array_equal(one, two)  # the shard count is part of the stream
-    whole = train.NoiseStream(seed=3, shape=(10, 2, 6), shards=1).sample(1)
+    whole = xla_step.NoiseStream(seed=3, shape=(10, 2, 6), shards=1).sample(1)
     assert np.array_equal(two[:, :2], whole)  # shard 0 draws from the unsharded key
-    many = train.NoiseStream(seed=3, shape=(10, 32, 6), shards=train.MAX_SHARDS).sample(1)
+    many = xla_step.NoiseStream(seed=3, shape=(10, 32, 6), shards=xla_step.MAX_SHARDS).sample(1)
     assert len({many[:, j].tobytes() for j in range(32)}) == 32  # every shard its own noise
-    assert not np.array_equal(many[:, 0], train.NoiseStream(seed=3, shape=(10, 1, 6), shards=1).sample(2))
+    assert not np.array_equal(many[:, 0], xla_step.NoiseStream(seed=3, shape=(10, 1, 6), shards=1).sample(2))
 
 
 def test_noise_keys_cannot_alias():
@@ -255,8 +256,8 @@ def test_noise_keys_cannot_alias():
     from tdnms.config import load_schema
 
     most = load_schema()["properties"]["training"]["properties"]["max_steps"]["maximum"]
-    assert most + (train.MAX_SHARDS - 1) * train.SHARD_STRIDE < 2**32 and most < train.SHARD_STRIDE
+    assert most + (xla_step.MAX_SHARDS - 1) * xla_step.SHARD_STRIDE < 2**32 and most < xla_step.SHARD_STRIDE
     with pytest.raises(ValueError, match="step"):
-        train.NoiseStream(seed=0, shape=(2, 2, 2))(train.SHARD_STRIDE)
+        xla_step.NoiseStream(seed=0, shape=(2, 2, 2))(xla_step.SHARD_STRIDE)
     with pytest.raises(ValueError, match="seed"):
-        train.noise_key(2**32, 0)
+        xla_step.noise_key(2**32, 0)

@@ -85,7 +85,7 @@ _PUBLIC = {
     "MissingOutputError": "results",
     "load_model": "model",
     "read_trials": "task",
-    "hidden_states": "model",
+    "hidden_states": "runtime",
 }
 __all__ = sorted(_PUBLIC)
 

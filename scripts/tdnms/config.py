@@ -1,26 +1,25 @@
-"""The workflow configuration: one schema, one check, one normaliser.
+"""The configuration schema: one source of defaults, one set of messages, one normaliser.
 
-``schemas/config.schema.yaml`` is the single source of every field's type, range,
-description and default. :func:`check_config` (called by ``rules/common.smk``
-before Snakemake builds the DAG) rejects, with every bad field named and what is
-allowed:
+``config.schema.yaml`` (shipped in the package; ``schemas/config.schema.yaml`` in
+the workflow links to it) is the single source of every field's type, range,
+description and default. :func:`check_section` checks one section against it,
+naming every bad field and what is allowed (non-finite numbers and magnitudes
+beyond float32 are rejected everywhere), and returns it *complete*: defaults
+filled in, integers written as floats (``64.0``) converted to ``int``. The
+library's config objects (:class:`tdnms.task.TaskSpec`,
+:class:`tdnms.train.TrainConfig`, :class:`tdnms.fixed_points.FixedPointOptions`,
+:class:`tdnms.probes.ProbeConfig`, the analysis options) take their defaults and
+checks from here, through :func:`check_section` and :func:`default`.
 
-* any number that is not finite or exceeds float32's range, wherever it is
-  (NaN or infinity would pass the schema's range checks and fail, or silently
-  never trigger, inside a job);
-* anything the schema rejects (types, ranges, unknown keys);
-* the cross-field rules the schema cannot express (:func:`cross_field_problems`).
-
-It returns the *complete* configuration: schema defaults filled in and integers
-written as floats (``64.0``) converted to ``int``. The library's config objects
-(:class:`tdnms.task.TaskSpec`, :class:`tdnms.train.TrainConfig`) check and
-complete their sections through :func:`check_section`, so there is one set of
-messages and one set of defaults.
+:func:`load_yaml` reads a config file and rejects a key written twice. The
+whole-config check with the cross-field rules is :func:`tdnms.validate.check_config`.
+Nothing here reads the schema at import time.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import math
 from pathlib import Path
@@ -28,11 +27,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = Path(__file__).resolve().parent / "config.schema.yaml"
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-# Longest gamma path label ("0." plus decimals): long enough for any value the
-# decay factor could sensibly take, short enough to keep file names readable.
-MAX_GAMMA_LABEL = 24
 
 
 class ConfigError(ValueError):
@@ -223,23 +219,63 @@ def section_defaults(name: str) -> dict:
     return normalise({}, _section_schema(name, root), root)
 
 
-def check_config(config: dict, schema_path: str | Path | None = None) -> dict:
-    """Check the whole configuration; return it complete (defaults filled, integers converted).
+def allowed_values(section: str, key: str) -> list:
+    """The values the schema allows for ``section.key`` (its ``enum``)."""
+    root = load_schema()
+    return list(_resolve(_section_schema(section, root)["properties"][key], root)["enum"])
 
-    Raises :class:`ConfigError` listing every problem, each naming its field.
+
+def default(section: str, key: str, convert=None):
+    """A dataclass field whose default is the schema's default of ``section.key``.
+
+    The schema is read when an instance is made, never at import. ``convert``
+    (e.g. ``tuple``) turns the schema's JSON value into the field's type.
     """
-    root = load_schema(schema_path)
-    found = problems(config, root, root)
-    if found:
-        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(found))
-    complete = normalise(config, root, root)
-    found = cross_field_problems(complete)
-    if found:
-        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(found))
-    return complete
+
+    def factory():
+        value = section_defaults(section)[key]
+        return value if convert is None or value is None else convert(value)
+
+    return dataclasses.field(default_factory=factory)
 
 
-# -- cross-field rules ----------------------------------------------------------------
+# -- config files -----------------------------------------------------------------
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a mapping repeating a key is an error, not 'last one wins'."""
+
+
+def _unique_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise ConfigError(
+                f"{node.start_mark.name}: key {key!r} is written twice (lines {seen[key]} and {line}); "
+                "YAML would silently keep the last one: merge the two or delete one"
+            )
+        seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def load_yaml(path: str | Path):
+    """The parsed YAML file ``path``.
+
+    Raises :class:`ConfigError` naming the file, the key and both lines for a key
+    written twice in one mapping, or naming the file if it is not YAML.
+    """
+    path = Path(path)
+    try:
+        with path.open() as handle:
+            return yaml.load(handle, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+
+
+# -- paths --------------------------------------------------------------------------
 def gamma_label(gamma) -> str:
     """How a gamma value appears in paths: 0.1 -> '0.1', 1 -> '1', 1e-5 -> '0.00001'.
 
@@ -248,44 +284,3 @@ def gamma_label(gamma) -> str:
     ``float(gamma_label(g)) == g`` for every float ``g``.
     """
     return np.format_float_positional(float(gamma), trim="-")
-
-
-def _gamma_problems(gammas) -> list[str]:
-    out, seen = [], {}
-    for i, g in enumerate(gammas):
-        label = gamma_label(g)
-        if len(label) > MAX_GAMMA_LABEL or float(label) != float(g):
-            out.append(
-                f"sweep.gamma[{i}]: {g!r} would appear in paths as 'gamma{label}' ({len(label)} characters); "
-                f"allowed: values in (0, 1] written with at most {MAX_GAMMA_LABEL - 2} decimals, e.g. 1e-5 or 0.125"
-            )
-        elif label in seen:
-            out.append(f"sweep.gamma[{i}]: {g!r} has the same path label '{label}' as sweep.gamma[{seen[label]}]")
-        seen.setdefault(label, i)
-    return out
-
-
-def cross_field_problems(config: dict) -> list[str]:
-    """Rules the schema cannot express; ``config`` must be complete and schema-valid."""
-    from .task import TaskSpec
-
-    out = []
-    try:
-        TaskSpec.from_config(config["task"])
-    except ValueError as err:
-        out.append(str(err).removeprefix("invalid configuration:\n  - "))
-    out += _gamma_problems(config["sweep"]["gamma"])
-    units, n_components = config["model"]["units"], config["analysis"]["pca"]["n_components"]
-    if n_components > units:
-        out.append(
-            f"analysis.pca.n_components: {n_components} components exceed model.units ({units}); "
-            f"allowed: 2 <= n_components <= model.units"
-        )
-    fixed = config["analysis"]["fixed_points"]
-    slow, tol = fixed["slow_point_threshold"], fixed["q_tolerance"]
-    if slow is not None and slow < tol:
-        out.append(
-            f"analysis.fixed_points.slow_point_threshold: {slow} is below analysis.fixed_points.q_tolerance "
-            f"({tol}); allowed: null or a number >= q_tolerance"
-        )
-    return out

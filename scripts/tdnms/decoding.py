@@ -20,15 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DEFAULTS = {
-    "n_folds": 5,
-    "n_components": 10,
-    "time_decoder": "nearest_centroid",
-    "label_decoder": "logistic",
-    "bin_step": 5,
-    "accuracy_threshold": 0.9,
-    "seed": 0,
-}
+from . import config
 
 
 def trial_folds(trial_types: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
@@ -173,7 +165,7 @@ def decode_model(states: np.ndarray, trial_types: np.ndarray, spec, options: dic
     * ``duration_memory_end``: first bin after the last first odor ends at which
       the first odor's duration is no longer decoded at the threshold.
     """
-    options = {**DEFAULTS, **(options or {})}
+    options = config.check_section("analysis.decoding", options)
     folds = trial_folds(trial_types, int(options["n_folds"]), int(options["seed"]))
     projected = fold_projections(states, folds, int(options["n_components"]))
     predicted = decode_time(projected, folds, options["time_decoder"])

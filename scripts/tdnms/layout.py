@@ -3,7 +3,9 @@
 One table serves the rules (``rules/*.smk`` take their output paths from it),
 the Python API (:class:`tdnms.Results`) and the tests. Patterns are relative to
 the results folder and use the workflow's wildcards: ``{data_seed}``, ``{split}``,
-``{gamma}``, ``{seed}``.
+``{gamma}``, ``{seed}``. The table lists the tables and models; the functions
+below give every other path the workflow writes: figures, logs, benchmarks and
+training checkpoints.
 """
 
 from __future__ import annotations
@@ -110,6 +112,21 @@ def sweep_figure(name: str, fmt: str, results: str = RESULTS) -> str:
 def manuscript_figure(name: str, fmt: str, results: str = RESULTS) -> str:
     """Path of a multi-panel manuscript figure."""
     return f"{results}/manuscript/{name}.{fmt}"
+
+
+def log(rule: str, name: str = MODEL_DIR, results: str = RESULTS) -> str:
+    """Log file of one job of ``rule`` (``name``: the model folder pattern, or e.g. ``all``)."""
+    return f"{results}/logs/{rule}/{name}.log"
+
+
+def benchmark(rule: str, name: str = MODEL_DIR, results: str = RESULTS) -> str:
+    """Snakemake benchmark table of one job of ``rule``."""
+    return f"{results}/benchmarks/{rule}/{name}.tsv"
+
+
+def checkpoints(results: str = RESULTS) -> str:
+    """Folder of one network's training checkpoints (outside every output, so they survive a failed job)."""
+    return f"{results}/checkpoints/{MODEL_DIR}"
 
 
 def model_key(path) -> tuple[float, int]:

@@ -311,17 +311,14 @@ class LeakyRNN(keras.layers.Layer):
         return config
 
 
-_MODEL = config.section_defaults("model")  # the schema's defaults for the model section
-
-
 def build_network(
-    units: int = _MODEL["units"],
+    units: int | None = None,
     gamma: float = 0.2,
-    noise_std: float = _MODEL["noise_std"],
+    noise_std: float | None = None,
     n_inputs: int = 2,
-    weight_l2: float = _MODEL["weight_l2"],
-    activity_l2: float = _MODEL["activity_l2"],
-    noise_at_inference: bool = _MODEL["noise_at_inference"],
+    weight_l2: float | None = None,
+    activity_l2: float | None = None,
+    noise_at_inference: bool | None = None,
     fused: bool = True,
     seed: int | None = None,
 ) -> keras.Model:
@@ -330,7 +327,14 @@ def build_network(
     L2 penalties (as in the reference notebook) on the input, recurrent and
     output weights (``weight_l2``) and on hidden and output activity
     (``activity_l2``); Glorot-uniform input and orthogonal recurrent weights.
+    Arguments left ``None`` take the schema's defaults of the ``model`` section.
     """
+    defaults = config.section_defaults("model")
+    units = defaults["units"] if units is None else units
+    noise_std = defaults["noise_std"] if noise_std is None else noise_std
+    weight_l2 = defaults["weight_l2"] if weight_l2 is None else weight_l2
+    activity_l2 = defaults["activity_l2"] if activity_l2 is None else activity_l2
+    noise_at_inference = defaults["noise_at_inference"] if noise_at_inference is None else noise_at_inference
     for name, value in (("weight_l2", weight_l2), ("activity_l2", activity_l2)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"model.{name}: expected a number >= 0, got {value!r}")
@@ -408,16 +412,6 @@ def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unro
 def hidden_model(model: keras.Model) -> keras.Model:
     """A model returning (hidden states, output) for analysis."""
     return keras.Model(model.input, [rnn_layer(model).output, model.output])
-
-
-def hidden_states(model: keras.Model, inputs: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Hidden states (n, T, units) and outputs (n, T) for ``inputs`` (n, T, n_inputs), inference mode.
-
-    The same as :func:`tdnms.runtime.infer`.
-    """
-    from .runtime import infer
-
-    return infer(model, inputs, batch_size)
 
 
 def network_parameters(model: keras.Model) -> dict:

@@ -28,40 +28,37 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import config
 from .score import RESPONSE_THRESHOLD
-from .task import DEFAULT_TRIAL_TYPES, TaskSpec
+from .task import TaskSpec
 from .timing import in_windows
 
+_SECTION = "analysis.probes"
 FAMILIES = ("grid", "shift", "reference")
-REFERENCE_RESPONSE = (131, 160)
 DIFFERENT = 20  # bins: "clearly different" durations for p_go_different
 
 
 @dataclass(frozen=True)
 class ProbeConfig:
-    """The ``analysis.probes`` config section."""
+    """The ``analysis.probes`` config section; field defaults are the schema's."""
 
-    durations: tuple[int, int, int] = (10, 70, 5)  # first, last (inclusive), step
-    onset: int = 30
-    delay: int = 30
-    shifts: tuple[int, ...] = (-20, -15, -10, -5, 0, 5, 10, 15, 20)
-    repeats: int = 32
-    seed: int = 0
-    compare_with: str | None = None
+    durations: tuple[int, int, int] = config.default(_SECTION, "durations", tuple)  # first, last (inclusive), step
+    onset: int = config.default(_SECTION, "onset")
+    delay: int = config.default(_SECTION, "delay")
+    shifts: tuple[int, ...] = config.default(_SECTION, "shifts", tuple)
+    repeats: int = config.default(_SECTION, "repeats")
+    seed: int = config.default(_SECTION, "seed")
+    compare_with: str | None = config.default(_SECTION, "compare_with")
 
     @classmethod
     def from_config(cls, section: dict | None) -> "ProbeConfig":
-        section = dict(section or {})
-        allowed = set(cls.__dataclass_fields__)
-        unknown = sorted(set(section) - allowed)
-        if unknown:
-            raise ValueError(f"analysis.probes: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+        """From a (partial) ``analysis.probes`` section: the schema's checks and defaults, then
+        the one rule it cannot express (``ValueError`` naming the field)."""
+        section = config.check_section(_SECTION, section)
         cfg = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in section.items()})
         first, last, step = cfg.durations
         if not (1 <= first <= last and step >= 1):
             raise ValueError(f"analysis.probes.durations: expected [first >= 1, last >= first, step >= 1], got {list(cfg.durations)}")
-        if cfg.repeats < 1:
-            raise ValueError(f"analysis.probes.repeats: expected an integer >= 1, got {cfg.repeats}")
         return cfg
 
     def duration_values(self) -> np.ndarray:
@@ -117,8 +114,10 @@ def probe_table(spec: TaskSpec, cfg: ProbeConfig) -> pd.DataFrame:
         for k in cfg.shifts:
             odor = tuple((a + k, b + k) for a, b in t.odor_windows)
             rows.append(_rows("shift", name, odor, (start + k, stop + k), t.go, shift=k))
-    for name, t in DEFAULT_TRIAL_TYPES.items():
-        rows.append(_rows("reference", name, tuple(map(tuple, t["odor_windows"])), REFERENCE_RESPONSE, t["go"]))
+    reference = config.section_defaults("task")  # the reference task: the schema's default trials
+    for name, t in reference["trial_types"].items():
+        odor = tuple(map(tuple, t["odor_windows"]))
+        rows.append(_rows("reference", name, odor, tuple(reference["response_window"]), t["go"]))
     table = pd.DataFrame(rows)
     if (table[["odor1_start", "odor2_start"]] < spec.start_cue[1]).any(axis=None):
         raise ValueError("analysis.probes: a probe odor starts before the end of the start cue; reduce the negative shifts or raise onset")
@@ -224,24 +223,35 @@ def trained_on(task_section: dict | None) -> str:
     return "variant" if (task_section or {}).get("timing") else "reference"
 
 
-def compared_run(path: str | None, launch_dir: str, model_paths) -> tuple[str | None, str]:
-    """The ``analysis.probes.compare_with`` folder (absolute) and the training-task label of its networks.
+def compared_folder(path: str | None, launch_dir: str) -> str | None:
+    """The ``analysis.probes.compare_with`` folder as an absolute path (relative paths start at
+    ``launch_dir``, where the run was started), or ``None`` without a comparison."""
+    import os
 
-    ``model_paths`` are that run's model paths relative to the folder. Returns
-    ``(None, "")`` without a comparison; raises ``ValueError`` naming the field when
-    a network is missing.
-    """
+    return os.path.normpath(os.path.join(launch_dir, path)) if path else None
+
+
+def missing_compared(folder: str, relative_paths) -> str | None:
+    """Why the compared run in ``folder`` cannot serve the comparison (the first of
+    ``relative_paths`` it lacks, field named), or ``None`` when it has them all."""
+    import os
+
+    missing = [p for p in relative_paths if not os.path.exists(os.path.join(folder, p))]
+    if not missing:
+        return None
+    return (
+        f"analysis.probes.compare_with: {folder} lacks {missing[0]} (and {len(missing) - 1} more of this "
+        "sweep's networks or its status table), which the probe comparison needs; run that workflow first "
+        "with the same sweep, or set compare_with to null"
+    )
+
+
+def compared_label(folder: str, model_path: str, own_label: str) -> str:
+    """Training-task label of the compared run's networks (from one model's provenance), marked
+    ``(compare_with)`` when it equals this run's own label ``own_label``."""
     import os
 
     from .provenance import describe
 
-    if not path:
-        return None, ""
-    folder = os.path.normpath(os.path.join(launch_dir, path))
-    missing = [p for p in model_paths if not os.path.exists(os.path.join(folder, p))]
-    if missing:
-        raise ValueError(
-            f"analysis.probes.compare_with: {folder} lacks trained networks of this sweep "
-            f"(e.g. {missing[0]}); run that workflow first with the same sweep"
-        )
-    return folder, trained_on(describe(os.path.join(folder, model_paths[0]))["config"]["task"])
+    label = trained_on(describe(os.path.join(folder, model_path))["config"]["task"])
+    return f"{label} (compare_with)" if label == own_label else label

@@ -114,3 +114,6 @@ def infer(model, inputs, batch_size: int = 256):
 def predict(model, inputs, batch_size: int = 256):
     """Outputs (n, T) of :func:`infer`."""
     return infer(model, inputs, batch_size)[1]
+
+
+hidden_states = infer  # the public name (``tdnms.hidden_states``)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import config
+
 STATUS_COLUMNS = ["gamma", "seed", "steps", "train_seconds", "reached_criterion"]
-MODES = ("exclude", "mark")
 
 
 def training_status(histories: dict) -> pd.DataFrame:
@@ -69,8 +70,9 @@ def for_figures(frame: pd.DataFrame, mode: str) -> tuple[pd.DataFrame, list[tupl
         frame: a flagged sweep table (:func:`flag`).
         mode: ``"exclude"`` drops unconverged networks; ``"mark"`` keeps them.
     """
-    if mode not in MODES:
-        raise ValueError(f"figures.unconverged: {mode!r} is not one of {MODES}")
+    modes = config.allowed_values("figures", "unconverged")
+    if mode not in modes:
+        raise ValueError(f"figures.unconverged: {mode!r} is not one of {modes}")
     bad = ~frame["reached_criterion"].astype(bool)
     missed = sorted({(float(g), int(s)) for g, s in frame.loc[bad, ["gamma", "seed"]].itertuples(index=False)})
     return (frame.loc[~bad] if mode == "exclude" else frame), missed

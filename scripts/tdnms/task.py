@@ -24,8 +24,7 @@ from . import timing as variant
 
 INPUT_CHANNELS = ("light", "odor")
 
-_DEFAULTS = config.section_defaults("task")
-DEFAULT_TRIAL_TYPES = _DEFAULTS["trial_types"]
+_SECTION = "task"
 
 
 def _window(value, field_name: str, n_bins: int) -> tuple[int, int]:
@@ -58,17 +57,17 @@ class TrialType:
 class TaskSpec:
     """Everything that defines the task; built from the ``task`` config section.
 
-    Field defaults are the schema's (``schemas/config.schema.yaml``); construction
+    Field defaults are the schema's (:mod:`tdnms.config`); construction
     checks the fields against the schema and the cross-field rules, raising
     ``ValueError`` (:class:`tdnms.config.ConfigError`) naming the bad field.
     """
 
-    n_bins: int = _DEFAULTS["n_bins"]
-    start_cue: tuple[int, int] = tuple(_DEFAULTS["start_cue"])
-    response_window: tuple[int, int] = tuple(_DEFAULTS["response_window"])
-    input_noise_std: float = _DEFAULTS["input_noise_std"]
-    trials_per_sequence: int = _DEFAULTS["trials_per_sequence"]
-    trial_types: tuple[TrialType, ...] = field(default_factory=lambda: _trial_types(DEFAULT_TRIAL_TYPES))
+    n_bins: int = config.default(_SECTION, "n_bins")
+    start_cue: tuple[int, int] = config.default(_SECTION, "start_cue", tuple)
+    response_window: tuple[int, int] = config.default(_SECTION, "response_window", tuple)
+    input_noise_std: float = config.default(_SECTION, "input_noise_std")
+    trials_per_sequence: int = config.default(_SECTION, "trials_per_sequence")
+    trial_types: tuple[TrialType, ...] = config.default(_SECTION, "trial_types", _trial_types)
     draw: tuple[str, ...] | None = None  # None: every trial type, in the order given
     timing: variant.Timing | None = None  # per-trial windows (the variant); None: the reference task
 

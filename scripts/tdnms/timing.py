@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-RESPONSE_MODES = ("follow", "fixed")
-TIMING_KEYS = ("first_onset", "delay", "short", "long", "response", "response_gap")
+from . import config
+
+_SECTION = "task.timing"
 
 
 def _range(value, field_name: str, minimum: int) -> tuple[int, int]:
@@ -49,8 +50,8 @@ class Timing:
     delay: tuple[int, int]
     short: tuple[int, int]
     long: tuple[int, int]
-    response: str = "follow"
-    response_gap: int = 1
+    response: str = config.default(_SECTION, "response")
+    response_gap: int = config.default(_SECTION, "response_gap")
 
     @classmethod
     def from_config(cls, section) -> "Timing | None":
@@ -61,16 +62,7 @@ class Timing:
             return section
         if not isinstance(section, dict):
             raise ValueError(f"task.timing: expected a mapping or null, got {section!r}")
-        unknown = sorted(set(section) - set(TIMING_KEYS))
-        missing = sorted({"first_onset", "delay", "short", "long"} - set(section))
-        if unknown or missing:
-            raise ValueError(f"task.timing: unknown key(s) {unknown}, missing key(s) {missing}; allowed: {list(TIMING_KEYS)}")
-        response = section.get("response", "follow")
-        if response not in RESPONSE_MODES:
-            raise ValueError(f"task.timing.response: expected one of {list(RESPONSE_MODES)}, got {response!r}")
-        gap = section.get("response_gap", 1)
-        if not isinstance(gap, int) or isinstance(gap, bool) or gap < 0:
-            raise ValueError(f"task.timing.response_gap: expected an integer >= 0, got {gap!r}")
+        section = config.check_section(_SECTION, section)
         short = _range(section["short"], "task.timing.short", 1)
         long = _range(section["long"], "task.timing.long", 1)
         if short[1] >= long[0]:
@@ -80,8 +72,8 @@ class Timing:
             delay=_range(section["delay"], "task.timing.delay", 0),
             short=short,
             long=long,
-            response=response,
-            response_gap=gap,
+            response=section["response"],
+            response_gap=section["response_gap"],
         )
 
     def to_dict(self) -> dict:

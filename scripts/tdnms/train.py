@@ -33,17 +33,10 @@ import pandas as pd
 
 from . import config as config_schema
 from . import score, tables
-from .runtime import configure_tensorflow, infer, predict  # noqa: F401  (public names of this module)
-from .step import (  # noqa: F401  (public names of this module)
-    MAX_SHARDS,
-    NOISE_ALGORITHM,
-    SHARD_STRIDE,
-    NoiseStream,
-    default_shards,
-    make_train_step,
-    noise_key,
-    shard_sizes,
-)
+# configure_tensorflow and make_train_step stay reachable as tdnms.train.* for the shared
+# peers benchmark (../shared/peers-bench/e_project.py), which this project does not own.
+from .runtime import configure_tensorflow, predict  # noqa: F401
+from .step import NOISE_ALGORITHM, NoiseStream, default_shards, make_train_step, noise_key
 from .task import TrialSet
 
 
@@ -76,35 +69,35 @@ def time_major(batch: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(batch.transpose(1, 0, 2))
 
 
-_DEFAULTS = config_schema.section_defaults("training")
+_SECTION = "training"
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """The ``training`` config section.
 
-    Field defaults are the schema's (``schemas/config.schema.yaml``); construction
+    Field defaults are the schema's (:mod:`tdnms.config`); construction
     checks every field against the schema (``ValueError`` naming the field) and
     converts integers written as floats.
     """
 
-    batch_size: int = _DEFAULTS["batch_size"]
-    learning_rate: float = _DEFAULTS["learning_rate"]
-    clip_norm: float | None = _DEFAULTS["clip_norm"]
-    max_steps: int = _DEFAULTS["max_steps"]
-    eval_every: int = _DEFAULTS["eval_every"]
-    criterion_accuracy: float = _DEFAULTS["criterion_accuracy"]
-    criterion_mse: float | None = _DEFAULTS["criterion_mse"]
-    criterion_patience: int = _DEFAULTS["criterion_patience"]
-    checkpoint_every: int = _DEFAULTS["checkpoint_every"]
+    batch_size: int = config_schema.default(_SECTION, "batch_size")
+    learning_rate: float = config_schema.default(_SECTION, "learning_rate")
+    clip_norm: float | None = config_schema.default(_SECTION, "clip_norm")
+    max_steps: int = config_schema.default(_SECTION, "max_steps")
+    eval_every: int = config_schema.default(_SECTION, "eval_every")
+    criterion_accuracy: float = config_schema.default(_SECTION, "criterion_accuracy")
+    criterion_mse: float | None = config_schema.default(_SECTION, "criterion_mse")
+    criterion_patience: int = config_schema.default(_SECTION, "criterion_patience")
+    checkpoint_every: int = config_schema.default(_SECTION, "checkpoint_every")
     # Fractions of the timing variant's ranges for the stages before the full task
     # (tdnms.curriculum); None trains on the task as configured.
-    curriculum: tuple[float, ...] | None = _DEFAULTS["curriculum"]
+    curriculum: tuple[float, ...] | None = config_schema.default(_SECTION, "curriculum", tuple)
     # Training-recipe levers (README "Training recipe").
-    criterion_mse_window: int = _DEFAULTS["criterion_mse_window"]
-    learning_rate_half_life: int | None = _DEFAULTS["learning_rate_half_life"]
-    noise_ramp_steps: int = _DEFAULTS["noise_ramp_steps"]
-    noise_free_fraction: float = _DEFAULTS["noise_free_fraction"]
+    criterion_mse_window: int = config_schema.default(_SECTION, "criterion_mse_window")
+    learning_rate_half_life: int | None = config_schema.default(_SECTION, "learning_rate_half_life")
+    noise_ramp_steps: int = config_schema.default(_SECTION, "noise_ramp_steps")
+    noise_free_fraction: float = config_schema.default(_SECTION, "noise_free_fraction")
 
     def __post_init__(self):
         section = asdict(self)
@@ -164,11 +157,11 @@ class TrainConfig:
 
 
 def _network_kwargs(network: dict) -> dict:
-    allowed = {"units", "gamma", "noise_std", "weight_l2", "activity_l2", "noise_at_inference", "fused"}
-    unknown = sorted(set(network) - allowed)
-    if unknown:
-        raise ValueError(f"model: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-    return dict(network)
+    # gamma is the sweep point's and fused a test switch: build_network's arguments that
+    # are not fields of the model section; the schema checks and completes the rest.
+    extra = {key: network[key] for key in ("gamma", "fused") if key in network}
+    section = {key: value for key, value in network.items() if key not in extra}
+    return {**config_schema.check_section("model", section), **extra}
 
 
 class _Progress:

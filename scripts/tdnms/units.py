@@ -27,18 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DEFAULTS = {
-    "n_shuffles": 500,
-    "alpha": 0.01,
-    "ridge_halfwidth": 5,
-    "peak_tolerance": 10,
-    "min_amplitude": 0.05,
-    "max_width": 50,
-    "ramp_epoch": "delay",
-    "ramp_min_rho": 0.9,
-    "seed": 0,
-}
-EPOCHS = ("trial", "first_odor", "delay", "second_odor", "response")
+from . import config
+
 
 
 def epoch_window(spec, trial_type: str, name: str) -> tuple[int, int]:
@@ -57,7 +47,8 @@ def epoch_window(spec, trial_type: str, name: str) -> tuple[int, int]:
         return windows[0][1], windows[1][0] if len(windows) > 1 else spec.response_window[0]
     if name == "response":
         return tuple(spec.response_window)
-    raise ValueError(f"analysis.units.ramp_epoch: unknown epoch {name!r} (allowed: {', '.join(EPOCHS)})")
+    allowed = ", ".join(config.allowed_values("analysis.units", "ramp_epoch"))
+    raise ValueError(f"analysis.units.ramp_epoch: unknown epoch {name!r} (allowed: {allowed})")
 
 
 def ridge_background(mean: np.ndarray, halfwidth: int) -> np.ndarray:
@@ -197,13 +188,13 @@ def classify_units(states: np.ndarray, trial_types: np.ndarray, windows: dict, o
 
     ``states`` (n_trials, T, units); ``trial_types`` (n_trials,) names;
     ``windows`` maps each trial type to the ramp epoch's (start, stop);
-    ``options`` overrides :data:`DEFAULTS`. Returns ``(units, tuning)``: the
+    ``options`` is a (partial) ``analysis.units`` section; the schema fills the rest. Returns ``(units, tuning)``: the
     per-(unit, trial type) table of :func:`classify_type` plus ``trial_type``
     and ``n_trials`` columns, and a long table of trial-averaged raw activity
     (trial_type, half in {all, odd, even}, unit, time_bin, activity), odd/even
     counted within the trial type.
     """
-    options = {**DEFAULTS, **(options or {})}
+    options = config.check_section("analysis.units", options)
     rng = np.random.default_rng(int(options["seed"]))
     tables, tuning = [], []
     for name in sorted(set(trial_types.tolist())):

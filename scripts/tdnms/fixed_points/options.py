@@ -9,7 +9,7 @@ from .. import config
 from .checks import positive
 
 # The workflow config's fields (analysis.fixed_points) take their defaults from the schema.
-_CONFIG = config.section_defaults("analysis.fixed_points")
+_SECTION = "analysis.fixed_points"
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ class FixedPointOptions:
         stops ``probe_idle`` iterations after its last new point.
     """
 
-    q_tolerance: float = _CONFIG["q_tolerance"]
-    slow_point_threshold: float | None = _CONFIG["slow_point_threshold"]
+    q_tolerance: float = config.default(_SECTION, "q_tolerance")
+    slow_point_threshold: float | None = config.default(_SECTION, "slow_point_threshold")
     unique_tolerance: float = 1e-6
     slow_unique_tolerance: float = 1e-3
     outlier_distance: float | None = 10.0
@@ -172,11 +172,11 @@ class FixedPointOptions:
                 allow_zero=field.name in _ZERO_ALLOWED,
             )
             object.__setattr__(self, field.name, checked)
-        if self.slow_point_threshold is not None and self.slow_point_threshold < self.q_tolerance:
-            raise ValueError(
-                f"slow_point_threshold: expected None or a value >= q_tolerance ({self.q_tolerance}), "
-                f"got {self.slow_point_threshold}"
-            )
+        from ..validate import slow_point_problem
+
+        problem = slow_point_problem(self.slow_point_threshold, self.q_tolerance)
+        if problem:  # named as the argument it is here
+            raise ValueError(problem.replace("analysis.fixed_points.", ""))
 
     def replace(self, **changes) -> FixedPointOptions:
         """A copy with ``changes`` (field names as keywords); unknown names raise ``TypeError``."""
