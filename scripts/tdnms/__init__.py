@@ -34,7 +34,8 @@ registered at once, otherwise as soon as Keras is first imported.
 
 Modules
 -------
-config            the config check: schema defaults, named-field messages, gamma path labels
+config            the config schema: defaults, named-field messages, strict YAML, gamma path labels
+validate          the whole-config check and the rules that relate several fields
 layout            where each output lives and which rule writes it
 task              trial specification, vectorised trial generation, Parquet data sets
 timing            the timing variant: per-trial onsets, delays and durations
