@@ -25,6 +25,7 @@ rule analyse_model:
     params:
         library=library_code("analyse_model"),
         task=config["task"],
+        data_seed=DATA_SEED,
         units=config["analysis"]["units"],
         decoding=config["analysis"]["decoding"],
     script:

@@ -5,12 +5,12 @@ from tdnms import layout, status, tables, workflow
 
 def main(smk):
     gammas, seeds = smk.params.gammas, smk.params.seeds
-    read = lambda path: tables.read_table(path, kind="pca")[0].to_pandas()  # noqa: E731
-    frame = layout.stack(smk.input.explained, gammas, seeds, read)
-    flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
+    frame = layout.stack(smk.input.explained, gammas, seeds, lambda path: tables.read_frame(path, kind="pca"))
+    flags = tables.read_frame(smk.input.status, kind="training_status")
     table = status.flag(frame, flags)
     meta = tables.provenance("sweep_pca", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

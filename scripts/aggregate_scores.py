@@ -5,11 +5,12 @@ from tdnms import layout, score, tables, workflow
 
 def main(smk):
     gammas, seeds = smk.params.gammas, smk.params.seeds
-    flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
+    flags = tables.read_frame(smk.input.status, kind="training_status")
     table = score.aggregate(layout.by_model(smk.input.summaries, gammas, seeds), flags)
     meta = tables.provenance("sweep_scores", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
     print(table.to_string(index=False), flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

@@ -12,7 +12,7 @@ def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     frame, source = tables.read_table(smk.input.hidden, kind="hidden_states")
     states, _, trial_types = analysis.trial_tensor(frame.to_pandas())
-    test = task.read_trials(smk.input.test, spec)
+    test = task.read_trials(smk.input.test, spec, split="test", data_seed=smk.params.data_seed)
     inputs = test.inputs.reshape(len(states), spec.n_bins, -1)
     unit_options, decoding_options = dict(smk.params.units), dict(smk.params.decoding)
     seed = int(smk.wildcards.seed)
@@ -40,4 +40,5 @@ def main(smk):
     print(summary, flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

@@ -8,8 +8,8 @@ from tdnms.parameters import read_parameters
 def main(smk):
     options = dict(smk.params.options)
     params = read_parameters(smk.input.model)
-    hidden, _ = tables.read_table(smk.input.hidden, kind="hidden_states")
-    points, eigen, diagnostics = conditions.fixed_points_from_config(params, hidden.to_pandas(), options)
+    hidden = tables.read_frame(smk.input.hidden, kind="hidden_states")
+    points, eigen, diagnostics = conditions.fixed_points_from_config(params, hidden, options)
     meta = tables.provenance("fixed_points", config={**options, "gamma": params["gamma"]}, seed=int(smk.wildcards.seed))
     tables.write_frame(points, smk.output.points, meta)
     tables.write_frame(eigen, smk.output.eigenvalues, meta)
@@ -18,4 +18,5 @@ def main(smk):
     print(diagnostics.to_string(index=False), flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

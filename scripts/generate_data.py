@@ -2,6 +2,7 @@
 
 from tdnms import task, workflow
 
+
 def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     data_seed = int(smk.wildcards.data_seed)
@@ -12,4 +13,5 @@ def main(smk):
         print(f"{split}: {n} sequences of {spec.sequence_bins} bins -> {smk.output[split]}", flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

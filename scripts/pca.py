@@ -4,8 +4,8 @@ from tdnms import analysis, tables, workflow
 
 
 def main(smk):
-    frame, source = tables.read_table(smk.input.hidden, kind="hidden_states")
-    frame = frame.to_pandas()
+    frame = tables.read_frame(smk.input.hidden, kind="hidden_states")
+    source = tables.table_metadata(smk.input.hidden)
     n_components = smk.params.pca["n_components"]
     projections, explained, components = analysis.fit_pca(frame, n_components)
     meta = tables.provenance("pca", config=smk.params.pca, seed=source.get("seed"), source=smk.input.hidden)
@@ -15,4 +15,5 @@ def main(smk):
     print(explained.to_string(index=False), flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

@@ -5,7 +5,7 @@ from tdnms import shortcut, tables, task, workflow
 
 def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
-    trials = task.read_trials(smk.input.data, spec)
+    trials = task.read_trials(smk.input.data, spec, split="train", data_seed=int(smk.wildcards.data_seed))
     cfg = smk.params.shortcut
     check = shortcut.shortcut_check(trials, n_folds=int(cfg["folds"]), seed=int(cfg["seed"]))
     verdict = shortcut.summarise(check, float(cfg["threshold"]))
@@ -20,4 +20,5 @@ def main(smk):
         )
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

@@ -9,7 +9,7 @@ from tdnms import train as training
 def main(smk):
     training.configure_tensorflow(smk.threads)
     spec = task.TaskSpec.from_config(smk.params.task)
-    data_seed = smk.config["data"]["seed"]
+    data_seed = smk.params.data["seed"]
     train_set = task.read_trials(smk.input.train, spec, split="train", data_seed=data_seed)
     validation_set = task.read_trials(smk.input.validation, spec, split="validation", data_seed=data_seed)
     config = training.TrainConfig.from_config(smk.params.training)
@@ -41,4 +41,5 @@ def main(smk):
     shutil.rmtree(smk.params.checkpoint_dir, ignore_errors=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

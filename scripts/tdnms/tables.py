@@ -145,6 +145,26 @@ def read_table(
     return table, meta
 
 
+def read_frame(path: str | os.PathLike, kind: str | None = None, columns: list[str] | None = None):
+    """A Parquet output as a pandas DataFrame (checked as :func:`read_table`; ``columns``: only these)."""
+    table, _ = read_table(path, kind=kind)
+    return (table.select(columns) if columns else table).to_pandas()
+
+
+def read_json(path: str | os.PathLike, kind: str | None = None) -> dict:
+    """A JSON summary without its ``_provenance``; :class:`DataFileError` naming the file if it is
+    unreadable or, with ``kind``, of another kind."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise DataFileError(f"{path}: cannot read JSON ({err})") from err
+    meta = doc.pop("_provenance", {}) if isinstance(doc, dict) else {}
+    if kind is not None and meta.get("kind") != kind:
+        raise DataFileError(f"{path}: expected a '{kind}' summary, found '{meta.get('kind')}'")
+    return doc
+
+
 def write_json(obj: Any, path: str | os.PathLike, meta: dict | None = None) -> None:
     """Write a small JSON summary atomically; provenance goes under ``_provenance``."""
     path = Path(path)
