@@ -202,17 +202,20 @@ def test_training_loss_matches_keras_losses_and_gradients_without_noise(inputs):
 @pytest.mark.parametrize("unroll", [1, 3, 5, 7])
 def test_fused_scan_unrolling_changes_nothing(unroll):
     rng = np.random.default_rng(0)
-    drive = tf.constant(rng.normal(size=(30, 4, 6)).astype("float32"))  # 7 does not divide 30: step by step
+    x = tf.constant(rng.normal(size=(30, 4, 2)).astype("float32"))  # 7 does not divide 30: step by step
+    w_in = tf.constant(rng.normal(size=(2, 6)).astype("float32"))
+    b = tf.constant(rng.normal(size=(6,)).astype("float32"))
+    noise = tf.constant(rng.normal(size=(30, 4, 6)).astype("float32"))
     w = tf.constant(rng.normal(0, 0.5, size=(6, 6)).astype("float32"))
     h0 = tf.constant(rng.normal(size=(4, 6)).astype("float32"))
     weights = tf.constant(rng.normal(size=(30, 4, 6)).astype("float32"))
     results = []
     for k in (1, unroll):
         with tf.GradientTape() as tape:
-            tape.watch([drive, w, h0])
-            hs = M._fused_leaky_scan(drive, w, h0, 0.3, unroll=k)
+            tape.watch([w_in, b, w, h0])
+            hs = M._fused_leaky_scan(x, w_in, b, w, h0, 0.3, noise, unroll=k)
             loss = tf.reduce_sum(weights * hs)
-        results.append([hs, *tape.gradient(loss, [drive, w, h0])])
+        results.append([hs, *tape.gradient(loss, [w_in, b, w, h0])])
     for a, b in zip(*results):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
     assert M._unroll_factor(200) == 5 and M._unroll_factor(30) == 5 and M._unroll_factor(7) == 1

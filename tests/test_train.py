@@ -133,7 +133,7 @@ def test_batches_are_a_pure_function_of_seed_and_step():
 
 
 def test_a_training_job_prints_no_tensorflow_start_up_chatter(repo):
-    """Importing tdnms quiets TensorFlow before it loads: a compiled step and an inference print nothing."""
+    """configure_tensorflow quiets TensorFlow before it loads: a compiled step and an inference print nothing."""
     import os
     import subprocess
     import sys
@@ -149,6 +149,36 @@ model, _, _ = train.train({"units": 4}, train.TrainConfig(max_steps=2, batch_siz
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+
+
+def test_importing_tdnms_sets_no_environment_variable(repo):
+    """TensorFlow's environment is set by configure_tensorflow alone, never by an import."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import os
+before = dict(os.environ)
+import tdnms, tdnms.runtime, tdnms.train, tdnms.step, tdnms.model
+assert dict(os.environ) == before, {k: v for k, v in os.environ.items() if before.get(k) != v}
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "XLA_"))}
+    env["PYTHONPATH"] = str(repo / "scripts")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_xla_flags_pin_the_portable_code_generation_and_keep_what_is_set():
+    from tdnms import runtime
+
+    flags = runtime.xla_flags(1).split()
+    assert set(runtime.PORTABLE_XLA_FLAGS) <= set(flags)
+    assert "--xla_cpu_max_isa=AVX2" in flags and "--xla_cpu_multi_thread_eigen=false" in flags
+    assert "--xla_cpu_multi_thread_eigen=false" not in runtime.xla_flags(2).split()
+    mine = runtime.xla_flags(2, "--xla_cpu_max_isa=AVX --xla_dump_to=/tmp/x").split()
+    assert mine[:2] == ["--xla_cpu_max_isa=AVX", "--xla_dump_to=/tmp/x"]  # what is set stays, and wins
+    assert not any(f.startswith("--xla_cpu_max_isa=AVX2") for f in mine)
 
 
 def test_criterion_mse_is_the_mean_of_the_last_window_of_evaluations():

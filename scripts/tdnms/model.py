@@ -172,18 +172,28 @@ def _unroll_factor(n_steps, preferred: int = 5) -> int:
     return next(k for k in range(min(preferred, n_steps), 0, -1) if n_steps % k == 0)
 
 
-def _fused_leaky_scan(drive_tm, recurrent_kernel, h0, gamma: float, unroll: int | None = None):
-    """Leaky recurrence over a time-major drive with a hand-written backward pass.
+def _fused_leaky_scan(
+    inputs_tm, kernel, bias, recurrent_kernel, h0, gamma: float, noise_drive=None, unroll: int | None = None
+):
+    """Hidden states (T, B, U) of the leaky recurrence, with a hand-written backward pass.
 
-    ``drive_tm`` (T, B, U) already holds ``x W_in + b + xi``. Autodiff through a
-    ``tf.scan`` would store and replay every per-step op; the explicit adjoint
-    needs one matmul per step backwards and one large matmul for dL/dW_rec.
-    ``unroll`` steps run in each scan iteration (default: see :func:`_unroll_factor`).
+    The drive of step t is ``inputs_tm[t] @ kernel + bias + noise_drive[t]``
+    (``inputs_tm`` (T, B, n_in), ``noise_drive`` (T, B, U) or None, already
+    scaled). Autodiff through a ``tf.scan`` would store and replay every per-step
+    op; the explicit adjoint runs one loop backwards through time. ``unroll``
+    steps run in each loop iteration (default: see :func:`_unroll_factor`).
+
+    Gradients flow to ``kernel``, ``bias``, ``recurrent_kernel`` and ``h0`` (none
+    to the inputs or the noise). The weight gradients are summed inside the
+    backward loop, one time step at a time in a fixed order (a product over the
+    batch per step): a single product over all T * B rows would leave the order
+    of that long sum to the matrix library, whose blocking follows the cache
+    sizes of the host CPU, and the weights would then depend on the machine.
     """
     import tensorflow as tf
 
     decay = 1.0 - gamma
-    n_steps = drive_tm.shape[0]
+    n_steps = inputs_tm.shape[0]
     k = _unroll_factor(n_steps) if unroll is None else int(unroll)
     if n_steps is None or n_steps % k:
         k = 1
@@ -195,7 +205,11 @@ def _fused_leaky_scan(drive_tm, recurrent_kernel, h0, gamma: float, unroll: int 
         return tf.reshape(t, tf.concat([[-1], tf.shape(t)[2:]], axis=0))
 
     @tf.custom_gradient
-    def scan(drive, w, h_init):
+    def scan(x, w_in, b, w, h_init, *noise):
+        drive = tf.matmul(x, w_in) + b
+        if noise:
+            drive = drive + noise[0]
+
         def forward(carry, u):
             h = carry[0]
             hs, acts = [], []
@@ -216,28 +230,29 @@ def _fused_leaky_scan(drive_tm, recurrent_kernel, h0, gamma: float, unroll: int 
             w_t = tf.transpose(w)
 
             def backward(carry, inp):
-                d_h_next = carry[0]
-                d_out, dt = inp
-                d_z = [None] * k
+                d_h_next, d_w, d_w_in, d_b = carry
+                d_out, dt, h_in, x_in = inp
                 for i in reversed(range(k)):
                     d_h = d_out[i] + d_h_next
-                    d_z[i] = d_h * dt[i]
-                    d_h_next = decay * d_h + tf.matmul(d_z[i], w_t)
-                return d_h_next, tf.stack(d_z)
+                    d_z = d_h * dt[i]
+                    d_w = d_w + tf.matmul(h_in[i], d_z, transpose_a=True)
+                    d_w_in = d_w_in + tf.matmul(x_in[i], d_z, transpose_a=True)
+                    d_b = d_b + tf.reduce_sum(d_z, axis=0)
+                    d_h_next = decay * d_h + tf.matmul(d_z, w_t)
+                return d_h_next, d_w, d_w_in, d_b
 
-            d_h0, d_z = tf.scan(
-                backward, (chunked(d_hs), chunked(d_tanh)), initializer=(tf.zeros_like(h_init), empty), reverse=True
-            )
-            d_z = unchunked(d_z)
-            n_units = tf.shape(w)[0]
-            d_w = tf.matmul(tf.reshape(h_prev, (-1, n_units)), tf.reshape(d_z, (-1, n_units)), transpose_a=True)
-            return d_z, d_w, d_h0[0]
+            init = (tf.zeros_like(h_init), tf.zeros_like(w), tf.zeros_like(w_in), tf.zeros_like(b))
+            elems = (chunked(d_hs), chunked(d_tanh), chunked(h_prev), chunked(x))
+            d_h0, d_w, d_w_in, d_b = tf.foldr(backward, elems, initializer=init)
+            return (None, d_w_in, d_b, d_w, d_h0) + (None,) * len(noise)
 
         return hs, grad
 
-    # Pass a tensor, not the variable: the gradient then flows back to the variable
-    # through the read, as for any other op.
-    return scan(drive_tm, tf.convert_to_tensor(recurrent_kernel), h0)
+    # Pass tensors, not variables: the gradient then flows back to each variable
+    # through its read, as for any other op.
+    weights = [tf.convert_to_tensor(v) for v in (kernel, bias, recurrent_kernel)]
+    noise = () if noise_drive is None else (tf.convert_to_tensor(noise_drive),)
+    return scan(tf.convert_to_tensor(inputs_tm), *weights[:2], weights[2], tf.convert_to_tensor(h0), *noise)
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -292,12 +307,12 @@ class LeakyRNN(keras.layers.Layer):
         ``unroll``: time steps per loop iteration (default: :func:`_unroll_factor`).
         """
         cell = self.cell
-        drive = ops.matmul(inputs_tm, cell.kernel) + cell.bias
-        if noise_tm is not None and cell.noise_std > 0:
-            drive = drive + cell.noise_std * noise_tm
+        noise = cell.noise_std * noise_tm if noise_tm is not None and cell.noise_std > 0 else None
         if initial_state is None:
-            initial_state = ops.zeros((ops.shape(inputs_tm)[1], cell.units), dtype=drive.dtype)
-        return _fused_leaky_scan(drive, cell.recurrent_kernel, initial_state, cell.gamma, unroll=unroll)
+            initial_state = ops.zeros((ops.shape(inputs_tm)[1], cell.units), dtype=inputs_tm.dtype)
+        return _fused_leaky_scan(
+            inputs_tm, cell.kernel, cell.bias, cell.recurrent_kernel, initial_state, cell.gamma, noise, unroll=unroll
+        )
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], self.cell.units)

@@ -1,12 +1,11 @@
 """TensorFlow set-up and batched inference: the one place every job gets them from.
 
-Importing this module (``import tdnms`` does) quiets TensorFlow's start-up
-chatter before TensorFlow is loaded: C++ INFO/WARNING lines
-(``TF_CPP_MIN_LOG_LEVEL=2``) and the oneDNN notice (``TF_ENABLE_ONEDNN_OPTS=0``
-switches oneDNN's custom CPU kernels off, which is what prints it; the
-training step runs under XLA and does not use them). Values already set in
-the environment win. :func:`configure_tensorflow` then fixes thread counts
-and determinism and silences TensorFlow's Python-side logger.
+:func:`configure_tensorflow` is the contract every job (training, simulation,
+the analyses that run a network) applies before TensorFlow runs an op. It sets
+TensorFlow's environment: quiet start-up logs, the XLA flags that make the
+compiled code the same on every x86-64 CPU with AVX2 (:data:`PORTABLE_XLA_FLAGS`),
+thread counts and op determinism. Importing this module (``import tdnms`` does)
+sets nothing: the environment is only touched by :func:`configure_tensorflow`.
 
 :func:`infer` is the one noise-free forward pass used by validation during
 training, scoring and the hidden-state analyses.
@@ -16,35 +15,63 @@ from __future__ import annotations
 
 import os
 
+# TensorFlow's start-up chatter: C++ INFO/WARNING lines, and the oneDNN notice
+# (TF_ENABLE_ONEDNN_OPTS=0 switches oneDNN's custom CPU kernels off, which is what
+# prints it; training runs under XLA and does not use them).
 QUIET_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
+# What XLA:CPU would otherwise choose for the host CPU, pinned so that a seed
+# trains bit-identical weights on any x86-64 CPU with AVX2 (AMD or Intel, with
+# or without AVX-512), at a given thread count:
+# - code generation capped at AVX2 (+FMA): an AVX-512 host otherwise compiles
+#   other instructions, and other rounding, than an AVX2 host;
+# - YNNPACK (XLA's default library for some dots and reductions) off: it picks
+#   its kernels, and so the order of its sums, from the host CPU;
+# - XNNPACK and oneDNN off, platform-dependent math off, and the preferred
+#   vector width fixed (XLA's defaults today, pinned against a change of default).
+PORTABLE_XLA_FLAGS = (
+    "--xla_cpu_max_isa=AVX2",
+    "--xla_cpu_experimental_ynn_fusion_type=",
+    "--xla_cpu_use_xnnpack=false",
+    "--xla_cpu_use_onednn=false",
+    "--xla_cpu_enable_platform_dependent_math=false",
+    "--xla_cpu_prefer_vector_width=256",
+)
 
-def quiet_environment() -> None:
-    """Set the environment that keeps TensorFlow's start-up quiet (before it is imported)."""
-    for key, value in QUIET_ENVIRONMENT.items():
-        os.environ.setdefault(key, value)
+
+def _flag_name(flag: str) -> str:
+    return flag.lstrip("-").split("=", 1)[0]
 
 
-quiet_environment()
+def xla_flags(threads: int, existing: str = "") -> str:
+    """The ``XLA_FLAGS`` value for ``threads``: ``existing`` plus every pinned flag it does not set.
 
-
-def _xla_thread_flags(threads: int) -> None:
-    # XLA:CPU sizes its own pool from the visible cores, not from TensorFlow's
-    # thread settings; one thread must be asked for explicitly (read at XLA's
-    # first use, so this must run before anything is compiled).
-    if threads == 1 and "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
-        flags = os.environ.get("XLA_FLAGS", "")
-        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1".strip()
+    Pinned: :data:`PORTABLE_XLA_FLAGS`, and with one thread XLA's own Eigen pool
+    off (XLA sizes that pool from the visible cores, not from TensorFlow's thread
+    settings). A flag already in ``existing`` wins (e.g. another ``--xla_cpu_max_isa``
+    to measure what it changes).
+    """
+    pinned = list(PORTABLE_XLA_FLAGS)
+    if int(threads) == 1:
+        pinned += ["--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1"]
+    present = {_flag_name(f) for f in existing.split()}
+    return " ".join(existing.split() + [f for f in pinned if _flag_name(f) not in present])
 
 
 def configure_tensorflow(threads: int = 2, deterministic: bool = True) -> None:
-    """Thread counts (TensorFlow and XLA), op determinism and quiet logs.
+    """Set TensorFlow's environment for a job: call before TensorFlow runs any op.
 
-    Call before TensorFlow runs any op. With a fixed thread count the same seed
-    gives bit-identical training; 1 and 2 threads give different rounding.
+    Sets (values already in the environment win) :data:`QUIET_ENVIRONMENT`, and
+    ``XLA_FLAGS`` (:func:`xla_flags`: the portable code generation and the thread
+    flags; XLA reads them once, at its first use); then TensorFlow's intra- and
+    inter-op thread counts, op determinism (``deterministic``) and a quiet
+    Python-side logger. The same config and seed then give bit-identical weights
+    on any x86-64 CPU with AVX2 at the same ``threads`` (README "Same network on
+    any machine"); 1 and 2 threads give different rounding.
     """
-    quiet_environment()
-    _xla_thread_flags(int(threads))
+    for key, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    os.environ["XLA_FLAGS"] = xla_flags(threads, os.environ.get("XLA_FLAGS", ""))
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
