@@ -36,6 +36,7 @@ include: "rules/figures.smk"
 include: "rules/analysis.smk"
 include: "rules/manuscript.smk"
 include: "rules/probes.smk"
+include: "rules/results.smk"
 
 
 rule all:

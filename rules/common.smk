@@ -142,6 +142,7 @@ def all_targets():
     targets += list(rules.plot_sweep.output)
     targets += list(rules.aggregate_analysis.output) + list(rules.manuscript.output)
     targets += PROBE_TARGETS  # rules/probes.smk
+    targets += RESULTS_TARGETS  # rules/results.smk
     return targets
 
 

@@ -13,14 +13,15 @@ rule simulate:
     benchmark:
         benchmark_path("simulate")
     conda:
-        "../envs/tensorflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=20,
     params:
         library=library_code("simulate"),
         task=config["task"],
+        data_seed=DATA_SEED,
     script:
         "../scripts/simulate.py"
 

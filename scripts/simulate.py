@@ -1,16 +1,19 @@
-"""Rule simulate: one noise-free pass over the test set; hidden states and behavioural scores."""
+"""Rule simulate: one noise-free pass over the test set; hidden states and behavioural scores.
 
-from tdnms import analysis, score, tables, task, workflow
-from tdnms.model import load_model
-from tdnms.runtime import configure_tensorflow, infer
+The network runs in NumPy from its saved parameters (tdnms.forward): no TensorFlow.
+"""
+
+from threadpoolctl import threadpool_limits
+
+from tdnms import analysis, forward, score, tables, task, workflow
+from tdnms.parameters import read_parameters
 
 
 def main(smk):
-    configure_tensorflow(smk.threads)
     spec = task.TaskSpec.from_config(smk.params.task)
-    test = task.read_trials(smk.input.test, spec, split="test", data_seed=smk.config["data"]["seed"])
-    model = load_model(smk.input.model)
-    hidden, outputs = infer(model, test.inputs)
+    test = task.read_trials(smk.input.test, spec, split="test", data_seed=smk.params.data_seed)
+    with threadpool_limits(limits=smk.threads):  # one BLAS pool per job, as many threads as the rule asks for
+        hidden, outputs = forward.forward(read_parameters(smk.input.model), test.inputs)
     seed = int(smk.wildcards.seed)
 
     meta = tables.provenance("hidden_states", config={"task": spec.to_dict()}, seed=seed)
@@ -26,4 +29,5 @@ def main(smk):
     print(summary.to_string(index=False), flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

@@ -91,6 +91,13 @@ OUTPUTS: dict[str, Output] = {
         "analysis/decoding_accuracy.parquet", "aggregate_analysis", "label decoding vs time, whole sweep"
     ),
     "speed_all": Output("analysis/speed.parquet", "aggregate_analysis", "trajectory speed of the sweep"),
+    # What the seeds say (rules/results.smk).
+    "networks": Output("manuscript/networks.csv", "results", "per network: outcome, headline metrics, weight hash"),
+    "results_table": Output(
+        "manuscript/results_table.parquet", "results", "headline metrics per gamma (mean, SEM) and trends"
+    ),
+    "results_markdown": Output("manuscript/results_table.md", "results", "the results table in Markdown"),
+    "comparison": Output("manuscript/comparison.txt", "compare_to_reference", "reproducibility report", "compare_to"),
 }
 
 

@@ -139,40 +139,35 @@ def probe_inputs(spec: TaskSpec, table: pd.DataFrame) -> tuple[np.ndarray, np.nd
 def noisy_responses(params: dict, inputs, masks, repeats: int, input_noise: float, seed) -> np.ndarray:
     """Mean output in each probe's response window, (P, repeats), noise on.
 
-    ``params`` from :func:`tdnms.model.network_parameters` (``noise_std`` is the
+    ``params`` from :func:`tdnms.parameters.read_parameters` (``noise_std`` is the
     private noise); input noise has sd ``input_noise``; ``seed`` seeds NumPy's
-    SFC64 generator. The leaky map is the model's:
-    ``h <- (1-g) h + g tanh(x W_in + h W_rec + b + noise_std xi)``.
+    SFC64 generator. The network runs on :func:`tdnms.forward.states`, all probes
+    x repeats as one (P, repeats, units) state.
     """
+    from . import forward
+
     rng = np.random.Generator(np.random.SFC64(seed))
     f32 = np.float32
-    w_in, w_rec = params["W_in"].astype(f32), params["W_rec"].astype(f32)
-    w_out = params["W_out"][:, 0].astype(f32)
-    gamma, sd = f32(params["gamma"]), f32(params["noise_std"])
-    n_probe, n_bins, n_in = inputs.shape
-    units = w_rec.shape[0]
-    # Noise-free drive per probe, shared by its repeats: (T, P, 1, units).
-    drive = np.ascontiguousarray((inputs @ w_in + params["b"].astype(f32)).transpose(1, 0, 2))[:, :, None, :]
+    w_in, w_out = params["W_in"].astype(f32), params["W_out"][:, 0].astype(f32)
+    sd = f32(params["noise_std"])
+    n_probe, _, n_in = inputs.shape
+    shape = (n_probe, repeats, w_in.shape[1])
+    drive = forward.drive(params, inputs)[:, :, None, :]  # (T, P, 1, units): shared by a probe's repeats
     window = np.ascontiguousarray(masks.T).astype(f32)  # (T, P)
-    h = np.zeros((n_probe, repeats, units), dtype=f32)
-    z = np.empty_like(h)
-    xi = np.empty_like(h)
+    xi = np.empty(shape, dtype=f32)
     xi_in = np.empty((n_probe, repeats, n_in), dtype=f32)
-    total = np.zeros((n_probe, repeats), dtype=f32)
-    for t in range(n_bins):
-        np.matmul(h, w_rec, out=z)
-        z += drive[t]
+
+    def noise(t, z):  # input noise first, then private noise: one draw order per seed
         if input_noise > 0:
             rng.standard_normal(out=xi_in, dtype=f32)
             z += (f32(input_noise) * xi_in) @ w_in
         if sd > 0:
             rng.standard_normal(out=xi, dtype=f32)
-            xi *= sd
+            np.multiply(xi, sd, out=xi)
             z += xi
-        np.tanh(z, out=z)
-        h *= 1 - gamma
-        z *= gamma
-        h += z
+
+    total = np.zeros((n_probe, repeats), dtype=f32)
+    for t, h in enumerate(forward.states(params, drive, shape, noise)):
         if window[t].any():
             total += window[t][:, None] * (h @ w_out)
     return total / window.sum(axis=0)[:, None] + f32(params["b_out"][0])

@@ -1,0 +1,17 @@
+"""Rule compare_to_reference: this run's per-network summary against manuscript.compare_to."""
+
+from pathlib import Path
+
+from tdnms import compare, workflow
+
+
+def main(smk):
+    report = compare.compare(smk.input.networks, smk.input.reference)
+    text = compare.format_report(report, "this run", smk.input.reference)
+    print(text, flush=True)
+    Path(smk.output.report).write_text(text)
+    if report.differs:
+        raise SystemExit(f"a headline conclusion differs from {smk.input.reference}: see {smk.output.report}")
+
+
+workflow.run(main, snakemake)  # noqa: F821
