@@ -21,6 +21,7 @@ rule simulate:
     params:
         library=library_code("simulate"),
         task=config["task"],
+        behaviour=config["analysis"]["behaviour"],
     script:
         "../scripts/simulate.py"
 
