@@ -22,6 +22,7 @@ rule simulate:
         library=library_code("simulate"),
         task=config["task"],
         data_seed=DATA_SEED,
+        behaviour=config["analysis"]["behaviour"],
     script:
         "../scripts/simulate.py"
 

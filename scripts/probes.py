@@ -13,7 +13,7 @@ def main(smk):
     params = read_parameters(smk.input.model)  # plain arrays: the probes run in NumPy, no TensorFlow
     # Probe noise: its own stream per network, apart from training's (seed, purpose) streams.
     table = probes.run_probes(params, spec, cfg, seed=[cfg.seed, seed, int(float(smk.wildcards.gamma) * 1e6)])
-    summary = probes.summarise(table)
+    summary = probes.summarise(table, probes.trained_durations(spec))
     row = {"gamma": float(smk.wildcards.gamma), "seed": seed, "trained_on": smk.params.trained_on, **summary}
     meta = tables.provenance(
         "probes", config={"task": spec.to_dict(), "probes": smk.params.probes}, seed=seed, model=smk.input.model

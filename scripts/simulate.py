@@ -20,9 +20,11 @@ def main(smk):
     tables.write_frame(analysis.hidden_frame(hidden, outputs, test), smk.output.hidden, meta)
     print(f"{hidden.shape[0]} sequences x {hidden.shape[1]} bins x {hidden.shape[2]} units", flush=True)
 
-    scored = score.score_outputs(outputs, test)
+    behaviour = dict(smk.params.behaviour)
+    scored = score.score_outputs(outputs, test, grace=int(behaviour["grace"]))
     summary = score.summarise(scored)
-    meta = tables.provenance("scores", config={"task": spec.to_dict()}, seed=seed, model=smk.input.model)
+    config = {"task": spec.to_dict(), "behaviour": behaviour}
+    meta = tables.provenance("scores", config=config, seed=seed, model=smk.input.model)
     tables.write_frame(scored, smk.output.trials, meta)
     tables.write_frame(summary, smk.output.summary, meta)
     tables.write_json(score.summary_record(summary, float(smk.wildcards.gamma), seed), smk.output.summary_json, meta)

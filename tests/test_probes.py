@@ -23,6 +23,59 @@ def test_psychometric_fit_recovers_a_synthetic_observer(pse, threshold, slope):
     assert fit["slope"] == pytest.approx(slope, rel=0.15)
 
 
+def test_threshold_stays_at_or_above_zero_when_same_durations_already_say_go():
+    # An observer with P(go) 0.7 even at d = 0: an unbounded fit puts the midpoints
+    # "inside" the PSE (a negative half-width); bounded, the threshold sits at 0.
+    d = np.arange(-30, 31, 5)
+    n = np.full(d.shape, 400)
+    k = np.rint(n * psychometric.expit(0.85 + 0.1 * np.abs(d))).astype(int)
+    fit = psychometric.fit(d, k, n)
+    assert fit["threshold"] == 0.0 and fit["slope"] > 0.05
+    assert psychometric.p_go(fit["pse"], fit["pse"], fit["threshold"], fit["slope"]) == 0.5
+
+
+def test_goodness_of_fit_tells_a_v_from_a_peaked_curve():
+    d = np.arange(-60, 61, 5)
+    n = np.full(d.shape, 320)
+    good = psychometric.fit(d, np.rint(n * psychometric.p_go(d, 0, 10, 0.4)), n)
+    assert good["deviance"] < 1e-6 * good["null_deviance"] + 1.0 and good["pseudo_r2"] > 0.99
+    assert good["n_points"] == len(d) and good["dof"] == len(d) - 3
+    # P(go) that peaks at +-35 and falls back to 0.2 at +-60 (the variant networks).
+    peaked = np.interp(np.abs(d), [0, 10, 35, 60], [0.05, 0.1, 0.95, 0.2])
+    bad = psychometric.fit(d, np.rint(n * peaked), n)
+    assert bad["pseudo_r2"] < psychometric.POOR_FIT_R2 and bad["deviance"] > 10 * bad["dof"]
+    assert list(psychometric.poor([good["pseudo_r2"], bad["pseudo_r2"], np.nan])) == [False, True, True]
+
+
+def test_deviance_is_zero_for_the_observed_rates_and_grows_away_from_them():
+    k, n = np.array([0, 5, 10]), np.array([10, 10, 10])
+    assert psychometric.deviance(k, n, k / n) == pytest.approx(0.0, abs=1e-9)
+    assert psychometric.deviance(k, n, [0.1, 0.5, 0.9]) > psychometric.deviance(k, n, [0.01, 0.5, 0.99]) > 0
+
+
+def test_the_fit_uses_only_probes_within_the_trained_durations():
+    spec = task.TaskSpec()
+    assert probes.trained_durations(spec) == (20, 50)
+    variant = task.TaskSpec.from_config(
+        {"n_bins": 290, "timing": {"first_onset": [10, 80], "delay": [10, 70], "short": [10, 25], "long": [40, 55]}}
+    )
+    assert probes.trained_durations(variant) == (10, 55)
+    table = probes.probe_table(spec, probes.ProbeConfig(repeats=10))
+    table["n_repeats"] = 10
+    grid = table["family"] == "grid"
+    far = (table["first"] > 50) | (table["second"] > 50) | (table["first"] < 20) | (table["second"] < 20)
+    # A V inside the trained span; outside it, the network says "no-go" to everything.
+    table["p_go"] = np.where(far, 0.0, (table["first"] != table["second"]).astype(float))
+    table["accuracy"] = np.where(table["go"], table["p_go"], 1 - table["p_go"])
+    inside = probes.summarise(table[grid | ~grid], (20, 50))
+    assert (inside["psychometric_min_duration"], inside["psychometric_max_duration"]) == (20, 50)
+    assert inside["psychometric_n_points"] == 13  # differences -30 .. 30
+    assert inside["psychometric_pseudo_r2"] > 0.95 and not inside["psychometric_poor"]
+    whole = probes.summarise(table)
+    assert (whole["psychometric_min_duration"], whole["psychometric_max_duration"]) == (10, 70)
+    assert whole["psychometric_n_points"] == 25 and whole["psychometric_poor"]
+
+
 def test_pooling_sums_counts_over_equal_differences():
     import pandas as pd
 
@@ -94,6 +147,7 @@ def test_summary_of_a_perfect_timer():
     assert summary["shift_sensitivity"] == 0 and summary["reference_accuracy"] == 1
     assert summary["p_go_same"] == 0 and summary["p_go_different"] == 1
     assert abs(summary["psychometric_pse"]) < 5 and 0 < summary["psychometric_threshold"] < 5
+    assert summary["psychometric_pseudo_r2"] > 0.99 and not summary["psychometric_poor"]
 
 
 def _imports(path: Path) -> set[str]:

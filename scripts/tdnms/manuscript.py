@@ -92,17 +92,29 @@ def figure_behaviour(spec: TaskSpec, tables: dict, example, width_mm: float):
     fig = new_figure(width_mm, 105)
     grid = fig.add_gridspec(2, 3)
     axes = [fig.add_subplot(grid[0, :2]), fig.add_subplot(grid[0, 2])]
-    axes += [fig.add_subplot(grid[1, i]) for i in range(3)]
+    axes += [fig.add_subplot(cell) for cell in grid[1, :].subgridspec(1, 4)]
     task_panel(axes[0], spec)
     example_outputs_panel(axes[1], tables["hidden"], spec)
     axes[1].set_title(f"example network (γ {example[0]:g}, seed {example[1]})", loc="left")
     scores, types = tables["scores"], list(spec.draw)
     pa.metric_vs_gamma(axes[2], scores, "accuracy", "test accuracy", types)
-    pa.metric_vs_gamma(axes[3], scores, "premature_rate", "premature responses", types)
-    pa.metric_vs_gamma(axes[4], scores, "latency", "response latency (bins)", types)
+    behaviour_timing_panels(axes[3:], scores, spec)
     axes[2].legend(loc="lower left")
     letters(axes)
     return fig
+
+
+def behaviour_timing_panels(axes, scores: pd.DataFrame, spec: TaskSpec):
+    """Fig. 1 d-f: premature and late rates (beyond ``analysis.behaviour.grace``) and the first
+    crossing of 0.5 relative to the window's opening on go trials, against gamma."""
+    types = list(spec.draw)
+    grace = int(scores["grace"].max()) if "grace" in scores and scores["grace"].notna().any() else None
+    beyond = f"> {grace} bins" if grace is not None else ""
+    pa.metric_vs_gamma(axes[0], scores, "premature_rate", f"premature: ≥ 0.5 {beyond}\nbefore the window", types)
+    pa.metric_vs_gamma(axes[1], scores, "late_rate", f"late: ≥ 0.5 {beyond}\nafter the window", types)
+    go = [t.name for t in spec.trial_types if t.go and t.name in types]
+    pa.crossing_panel(axes[2], scores, go, grace)
+    axes[2].set_xlabel("first 0.5 crossing from\nwindow opening (bins)")
 
 
 def figure_sequences(spec: TaskSpec, tables: dict, example, width_mm: float):

@@ -71,6 +71,47 @@ def metric_vs_gamma(ax, table: pd.DataFrame, column: str, label: str, types=None
     ax.set_ylabel(label)
 
 
+def crossing_panel(ax, scores: pd.DataFrame, types: list[str], grace: int | None = None):
+    """First crossing of 0.5 relative to the window's opening, per gamma (rows) and trial type.
+
+    ``scores`` is the sweep score table (one row per network and trial type with the
+    ``crossing_q10`` ... ``crossing_q90`` quantiles of :func:`tdnms.behaviour.summarise_timing`).
+    Each quantile is averaged over seeds (Vincent averaging, so every network weighs
+    the same): bar 25-75 %, whiskers 10-90 %, dot the median. The window opens at 0
+    (green line); with ``grace``, a dashed line marks -grace (crossings left of it are
+    premature). Returns the number of (gamma, type) distributions drawn.
+    """
+    from .behaviour import CROSSING_QUANTILES, crossing_column
+
+    cols = [crossing_column(q) for q in CROSSING_QUANTILES]
+    gammas = sorted(scores["gamma"].unique())
+    offsets = np.linspace(-0.22, 0.22, len(types)) if len(types) > 1 else [0.0]
+    drawn = 0
+    for off, name in zip(offsets, types):
+        sub = scores[scores["trial_type"] == name]
+        vincent = sub.groupby("gamma")[cols].mean()
+        any_of_type = False
+        for row, gamma in enumerate(gammas):
+            if gamma not in vincent.index or not np.isfinite(vincent.loc[gamma].to_numpy(dtype=float)).all():
+                continue
+            q10, q25, q50, q75, q90 = vincent.loc[gamma].to_numpy(dtype=float)
+            y, color = row + off, type_color(name, types)
+            ax.plot([q10, q90], [y, y], color=color, lw=0.8)
+            ax.plot([q25, q75], [y, y], color=color, lw=3.0, solid_capstyle="butt", alpha=0.6)
+            ax.plot([q50], [y], "o", color=color, ms=3, label=None if any_of_type else name)
+            drawn, any_of_type = drawn + 1, True
+    ax.axvline(0, color="tab:green", lw=0.8)
+    if grace:
+        ax.axvline(-grace, color="0.4", lw=0.7, ls="--")
+    ax.set_yticks(range(len(gammas)), [f"{g:g}" for g in gammas])
+    ax.set_ylim(len(gammas) - 0.5, -0.5)
+    ax.set_ylabel("gamma")
+    ax.set_xlabel("first crossing of 0.5 − window opening (bins)")
+    if not drawn:
+        ax.text(0.5, 0.5, "no data (no trial crossed 0.5)", transform=ax.transAxes, ha="center", color="0.4")
+    return drawn
+
+
 def time_error_panel(ax, time_errors: pd.DataFrame, spec: TaskSpec):
     """Mean absolute elapsed-time decoding error (bins) against the true bin, per trial type."""
     for name in spec.draw:
@@ -181,13 +222,16 @@ def decoding_vs_gamma(decoding: pd.DataFrame):
 
 
 def behaviour_vs_gamma(scores: pd.DataFrame):
-    """Premature (any bin outside the window; before it) rates, latency and peak output vs gamma, per type."""
+    """Premature and late rates (beyond the grace), latency, peak output vs gamma, per type, and
+    the first crossings per gamma (:func:`crossing_panel`, every type)."""
     types = [t for t in scores["trial_type"].unique() if t != "all"]
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.0))
-    metric_vs_gamma(axes[0], scores, "premature_rate", "premature: >= 0.5 outside\nthe window (fraction)", types)
-    metric_vs_gamma(axes[1], scores, "early_rate", "early: >= 0.5 before\nthe window (fraction)", types)
+    fig, axes = plt.subplots(1, 5, figsize=(15, 3.0))
+    metric_vs_gamma(axes[0], scores, "premature_rate", "premature: >= 0.5 > grace\nbins before the window", types)
+    metric_vs_gamma(axes[1], scores, "late_rate", "late: >= 0.5 > grace\nbins after the window", types)
     metric_vs_gamma(axes[2], scores, "latency", "response latency (bins)", types)
     metric_vs_gamma(axes[3], scores, "peak_output", "peak output in window", types)
+    grace = int(scores["grace"].max()) if "grace" in scores and scores["grace"].notna().any() else None
+    crossing_panel(axes[4], scores, types, grace)
     axes[-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7)
     fig.tight_layout()
     return fig

@@ -184,11 +184,45 @@ def run_probes(params: dict, spec: TaskSpec, cfg: ProbeConfig, seed: int = 0) ->
     return table
 
 
-def summarise(table: pd.DataFrame) -> dict:
+def trained_durations(spec: TaskSpec) -> tuple[int, int]:
+    """Shortest and longest odor duration the task trains on (bins, inclusive).
+
+    The variant: from the short range's low end to the long range's high end; the
+    reference task: over the odor windows of its trial types in ``task.draw``.
+    """
+    if spec.timing is not None:
+        return int(spec.timing.short[0]), int(spec.timing.long[1])
+    lengths = [b - a for name in spec.draw for a, b in spec.trial_type(name).odor_windows]
+    return int(min(lengths)), int(max(lengths))
+
+
+def fit_grid(grid: pd.DataFrame, span: tuple[int, int] | None) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """The grid probes the psychometric fit uses, and their duration span.
+
+    Probes whose two durations both lie in ``span`` (interpolation between trained
+    durations, no extrapolation); the whole grid when ``span`` is None or leaves
+    fewer than 3 distinct differences to fit.
+    """
+    whole = (int(grid[["first", "second"]].min().min()), int(grid[["first", "second"]].max().max()))
+    if span is None:
+        return grid, whole
+    inside = grid[grid["first"].between(*span) & grid["second"].between(*span)]
+    if (inside["second"] - inside["first"]).nunique() < 3:
+        return grid, whole
+    used = (int(inside[["first", "second"]].min().min()), int(inside[["first", "second"]].max().max()))
+    return inside, used
+
+
+def summarise(table: pd.DataFrame, span: tuple[int, int] | None = None) -> dict:
     """One network's probe results in a few numbers.
 
-    ``pse``, ``threshold``, ``slope`` (and ``deviance``, ``converged``) of the
-    psychometric fit on the grid (:mod:`tdnms.psychometric`); ``grid_accuracy``;
+    ``psychometric_*``: the fit of :func:`tdnms.psychometric.fit` (``pse``,
+    ``threshold``, ``slope``, ``deviance``, ``null_deviance``, ``pseudo_r2``,
+    ``n_points``, ``dof``, ``converged``) on the grid probes :func:`fit_grid` keeps
+    for the trained duration ``span`` (:func:`trained_durations`; None: the whole
+    grid), with ``psychometric_min_duration`` and ``psychometric_max_duration`` the
+    durations it used and ``psychometric_poor`` its verdict
+    (:func:`tdnms.psychometric.poor`); ``grid_accuracy`` (whole grid);
     ``shift_accuracy``, the mean accuracy over standard trials at shift 0;
     ``shift_sensitivity``, that minus the mean accuracy over the shifted copies
     (0: indifferent to when the trial happens; up to 1: fails whenever shifted);
@@ -200,7 +234,10 @@ def summarise(table: pd.DataFrame) -> dict:
 
     grid = table[table["family"] == "grid"]
     shift = table[table["family"] == "shift"]
-    out = {f"psychometric_{k}": v for k, v in psychometric.fit(*psychometric.pooled(grid)).items()}
+    used, (low, high) = fit_grid(grid, span)
+    out = {f"psychometric_{k}": v for k, v in psychometric.fit(*psychometric.pooled(used)).items()}
+    out["psychometric_min_duration"], out["psychometric_max_duration"] = low, high
+    out["psychometric_poor"] = bool(psychometric.poor(out["psychometric_pseudo_r2"]))
     out["grid_accuracy"] = float(grid["accuracy"].mean())
     diff = (grid["second"] - grid["first"]).abs()
     out["p_go_same"] = float(grid.loc[diff == 0, "p_go"].mean())

@@ -3,7 +3,8 @@
 A trial's *response* is "go" when the mean output over its response window
 exceeds ``threshold`` (0.5, halfway between the no-go and go targets). A trial
 is correct when the response matches the trial type's go flag. Timing metrics
-(premature responses, latency, peak output) come from :mod:`tdnms.behaviour`.
+(premature and late responses, first crossing, latency, peak output) come from
+:mod:`tdnms.behaviour`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from .task import TrialSet
 RESPONSE_THRESHOLD = 0.5
 
 
-def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESPONSE_THRESHOLD) -> pd.DataFrame:
+def score_outputs(
+    outputs: np.ndarray, trials: TrialSet, threshold: float = RESPONSE_THRESHOLD, grace: int = 0
+) -> pd.DataFrame:
     """One row per trial: sequence, trial, trial_type, go, response_mean, response, correct, mse,
-    premature, premature_bin, early, latency, peak_output.
+    premature, premature_bin, late, late_bin, crossing, latency, peak_output, grace.
 
     ``outputs`` is (n, T) or (n, T, 1) for the sequences of ``trials``; ``mse`` is
     the mean squared error over that trial's bins; the timing columns are those
-    of :func:`tdnms.behaviour.timing_metrics` (bins within the trial).
+    of :func:`tdnms.behaviour.timing_metrics` with slack ``grace`` (bins within the trial).
     """
     spec = trials.spec
     n, k = trials.trial_types.shape
@@ -36,8 +39,9 @@ def score_outputs(outputs: np.ndarray, trials: TrialSet, threshold: float = RESP
     table["correct"] = table["response"] == table["go"]
     table["mse"] = ((out - target) ** 2).mean(axis=-1).reshape(-1)
     windows = trials.trial_response_windows().reshape(n * k, 2)  # per trial under the timing variant
-    for name, values in timing_metrics(out.reshape(n * k, -1), windows, threshold).items():
+    for name, values in timing_metrics(out.reshape(n * k, -1), windows, threshold, grace).items():
         table[name] = values
+    table["grace"] = np.int64(grace)  # the tables say which slack their rates used
     return table
 
 
@@ -55,7 +59,9 @@ def accuracy_by_type(scored: pd.DataFrame) -> dict[str, float]:
 
 
 def summarise(scored: pd.DataFrame) -> pd.DataFrame:
-    """Per trial type and overall: n_trials, accuracy, mean MSE, premature_rate, early_rate, latency, peak_output."""
+    """Per trial type and overall: n_trials, accuracy, mean MSE and (when ``scored`` has them) the
+    timing summary of :func:`tdnms.behaviour.summarise_timing` (premature_rate, late_rate, latency,
+    peak_output, crossing_q10 ... crossing_q90)."""
     per_type = (
         scored.groupby("trial_type", sort=True)
         .agg(n_trials=("correct", "size"), accuracy=("correct", "mean"), mse=("mse", "mean"))
