@@ -14,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import plots
 from . import plots_analysis as pa
-from .plots import KIND_STYLE, _gamma_axis, _shade_epochs, plt, type_color
+from .plots import KIND_STYLE, _shade_epochs, plt
+from .style import gamma_axis, type_color
 from .task import TaskSpec
 
 MM = 1 / 25.4
@@ -36,8 +38,8 @@ STYLE = {
 
 
 def style():
-    """Context manager applying :data:`STYLE` (wrap figure creation *and* saving)."""
-    return plt.rc_context(STYLE)
+    """Context manager applying the house style and :data:`STYLE` (wrap figure creation *and* saving)."""
+    return plots.style(STYLE)
 
 
 def new_figure(width_mm: float, height_mm: float):
@@ -210,7 +212,7 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
     for kind in ("stable", "saddle"):
         stats = pa.seed_mean_sem(sub[sub["kind"] == kind], "count", ["gamma"])
         counts.errorbar(stats["gamma"], stats["mean"], yerr=stats["sem"], color=KIND_STYLE[kind]["color"], label=kind, capsize=2)
-    _gamma_axis(counts, gammas)
+    gamma_axis(counts, gammas)
     counts.set_ylabel(f"fixed points ({condition})")
     counts.legend(loc="best")
     tau = fig.add_subplot(grid[1, 3])

@@ -2,7 +2,12 @@
 
 Every figure is saved as PNG and PDF by :func:`save_figure`, with the
 provenance document in the file metadata (PNG text chunk "tdnms", PDF
-"Subject"), and without timestamps so reruns give identical files.
+"Subject"), and without timestamps so reruns give identical files; it runs the
+layout check (:mod:`tdnms.figure_check`) first.
+
+Importing this module changes no global state (backend, ``rcParams``): the
+house style is :func:`style`, a context manager the figure-making scripts wrap
+figure creation and saving in, and the scripts choose the headless backend.
 """
 
 from __future__ import annotations
@@ -11,21 +16,15 @@ import json
 import os
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from . import figure_check, tables
+from .style import TYPE_COLORS, gamma_axis, type_color
+from .task import TaskSpec
 
-from . import tables  # noqa: E402
-from .task import TaskSpec  # noqa: E402
-
-TYPE_COLORS = {"SL": "#1b9e77", "LS": "#d95f02", "SS": "#7570b3", "LL": "#e7298a"}
-FALLBACK_COLORS = ["#66a61e", "#e6ab02", "#a6761d", "#666666"]
-
-plt.rcParams.update(
-    {
+HOUSE_STYLE = {
         "figure.dpi": 110,
         "savefig.dpi": 150,
         "font.size": 9,
@@ -33,23 +32,30 @@ plt.rcParams.update(
         "axes.spines.right": False,
         "axes.titlesize": 10,
         "legend.frameon": False,
-    }
-)
+}
 
 
-def type_color(name: str, order: list[str] | None = None) -> str:
-    if name in TYPE_COLORS:
-        return TYPE_COLORS[name]
-    i = (order or [name]).index(name) if order and name in order else 0
-    return FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
+def style(extra: dict | None = None):
+    """Context manager applying the house style (and ``extra`` rcParams on top).
+
+    Wrap figure creation *and* saving in it; nothing outside changes.
+    """
+    return plt.rc_context({**HOUSE_STYLE, **(extra or {})})
 
 
 def save_figure(fig, paths: dict[str, str], meta: dict, tight: bool = True) -> None:
-    """Save ``fig`` to each path (format from the suffix) with provenance metadata.
+    """Check ``fig`` (:func:`tdnms.figure_check.enforce`), then save it to each path with provenance metadata.
 
-    ``tight`` crops to the drawn content; ``False`` keeps the figure's own size
-    (figures laid out to an exact page width).
+    The format comes from each path's suffix. ``tight`` crops to the drawn
+    content; ``False`` keeps the figure's own size (figures laid out to an exact
+    page width). Layout problems are warnings in the job's log, or an error when
+    ``TDNMS_FIGURE_CHECK=error``.
     """
+    try:
+        figure_check.enforce(fig, str(next(iter(paths.values()), "figure")), tight=tight)
+    except figure_check.FigureCheckError:
+        plt.close(fig)
+        raise
     text = json.dumps(meta, sort_keys=True, default=str)
     for path in paths.values():
         path = Path(path)
@@ -142,12 +148,8 @@ def pca_trajectories(projections: pd.DataFrame, explained: pd.DataFrame, spec: T
     return fig
 
 
-def _gamma_axis(ax, gammas):
-    ax.set_xscale("log")
-    ax.set_xticks(gammas)
-    ax.set_xticklabels([f"{g:g}" for g in gammas])
-    ax.minorticks_off()
-    ax.set_xlabel("gamma")
+# The probe figures (tdnms.plots_probes) import it under this name.
+_gamma_axis = gamma_axis
 
 
 UNCONVERGED_STYLE = {"marker": "x", "color": "tab:red", "s": 22, "zorder": 3}
@@ -223,7 +225,7 @@ def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float, marked=frozenset()
         mean = sub.groupby("gamma")["accuracy"].mean()
         ax.plot(mean.index * (1 + off), mean.values, color=color, lw=1.4, label=name)
     ax.axhline(criterion, color="k", ls="--", lw=0.7, label="criterion")
-    _gamma_axis(ax, gammas)
+    gamma_axis(ax, gammas)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(min(0.5, scores["accuracy"].min() - 0.05), 1.02)
     ax.legend(loc="lower left")
@@ -250,14 +252,14 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, mar
         ax.scatter(bad["gamma"], bad[column], **UNCONVERGED_STYLE)
         mean = overall.groupby("gamma")[column].mean()
         ax.plot(mean.index, mean.values, color="k", lw=1.2)
-        _gamma_axis(ax, gammas)
+        gamma_axis(ax, gammas)
         ax.set_ylabel(label)
     axes[0, 0].axhline(criterion, color="k", ls="--", lw=0.7)
     ax = axes[1, 1]
     for comp, sub in pca.groupby("component", sort=True):
         mean = sub.groupby("gamma")["explained_variance_ratio"].mean()
         ax.plot(mean.index, mean.values, marker="o", ms=3, label=comp)
-    _gamma_axis(ax, gammas)
+    gamma_axis(ax, gammas)
     ax.set_ylabel("explained variance ratio")
     ax.legend(loc="best")
     fig.tight_layout()
@@ -371,7 +373,7 @@ def fixed_points_vs_gamma(counts: pd.DataFrame, marked=frozenset()):
             mean = rows.groupby("gamma")["count"].mean()
             ax.plot(mean.index, mean.values, color=style["color"], lw=1.2, label=kind)
         ax.set_title(condition)
-        _gamma_axis(ax, gammas)
+        gamma_axis(ax, gammas)
     axes[0, 0].set_ylabel("number of points")
     axes[0, -1].legend(loc="best", fontsize=7)
     fig.tight_layout()

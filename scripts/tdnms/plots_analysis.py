@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .plots import _gamma_axis, _shade_epochs, plt, type_color
+from .plots import _shade_epochs, plt
+from .style import gamma_axis, type_color
 from .task import TaskSpec
 
 HEATMAP = "viridis"
@@ -64,8 +65,7 @@ def metric_vs_gamma(ax, table: pd.DataFrame, column: str, label: str, types=None
             stats["gamma"] * (1 + off), stats["mean"], yerr=stats["sem"], color=color, lw=1.2, capsize=2,
             label=name if name is not None else None,
         )
-    _gamma_axis(ax, gammas)
-    ax.set_xlim(min(gammas) / 1.25, max(gammas) * 1.25)
+    gamma_axis(ax, gammas)
     if not np.isfinite(table[column].to_numpy(dtype=float)).any():
         ax.text(0.5, 0.5, "no data (no trial reached it)", transform=ax.transAxes, ha="center", color="0.4")
     ax.set_ylabel(label)
