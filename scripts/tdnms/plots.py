@@ -12,6 +12,7 @@ figure creation and saving in, and the scripts choose the headless backend.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -33,6 +34,8 @@ HOUSE_STYLE = {
         "axes.titlesize": 10,
         "legend.frameon": False,
 }
+# Legends sit beside the panels, never over the data.
+BESIDE = {"loc": "center left", "bbox_to_anchor": (1.02, 0.5)}
 
 
 def style(extra: dict | None = None):
@@ -101,7 +104,7 @@ def output_traces(outputs: np.ndarray, trials, n_examples: int = 3):
         ax.set_ylim(-0.3, 1.3)
         ax.axhline(0.5, color="0.6", lw=0.6, ls=":")
     axes[-1, 0].set_xlabel("time bin")
-    axes[0, 0].legend(loc="upper left")
+    axes[0, 0].legend(**BESIDE)
     fig.tight_layout()
     return fig
 
@@ -143,7 +146,7 @@ def pca_trajectories(projections: pd.DataFrame, explained: pd.DataFrame, spec: T
         Line2D([], [], ls="", marker="*", color="k", ms=8, label="trial start"),
         Line2D([], [], ls="", marker="d", color="0.6", mec="k", mew=0.6, ms=7, label="response window opens"),
     ]
-    axes[0, 0].legend(handles=handles, loc="best", fontsize=8)
+    axes[0, -1].legend(handles=handles, fontsize=8, **BESIDE)
     fig.tight_layout()
     return fig
 
@@ -191,7 +194,7 @@ def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion:
         for (gamma, seed), h in sorted(histories.items()):
             if gamma != g:
                 continue
-            axes[0, col].plot(h["step"], h["loss"], lw=0.8, label=f"seed {seed}")
+            axes[0, col].plot(h["step"], h["loss"], lw=0.8, label=str(seed))
             acc_cols = [c for c in h.columns if c.startswith("accuracy_")]
             ev = h.dropna(subset=acc_cols)
             axes[1, col].plot(ev["step"], ev[acc_cols].min(axis=1), lw=1, marker=".", ms=3)
@@ -202,7 +205,7 @@ def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion:
         axes[1, col].set_ylim(0, 1.05)
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("worst trial type\nvalidation accuracy")
-    axes[0, 0].legend(loc="upper right")
+    axes[0, -1].legend(title="model seed", ncol=1 + len({s for _, s in histories}) // 12, **BESIDE)
     fig.tight_layout()
     return fig
 
@@ -228,7 +231,7 @@ def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float, marked=frozenset()
     gamma_axis(ax, gammas)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(min(0.5, scores["accuracy"].min() - 0.05), 1.02)
-    ax.legend(loc="lower left")
+    ax.legend(**BESIDE)
     fig.tight_layout()
     return fig
 
@@ -261,7 +264,7 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, mar
         ax.plot(mean.index, mean.values, marker="o", ms=3, label=comp)
     gamma_axis(ax, gammas)
     ax.set_ylabel("explained variance ratio")
-    ax.legend(loc="best")
+    ax.legend(**BESIDE)
     fig.tight_layout()
     return fig
 
@@ -317,13 +320,20 @@ def fixed_points_on_pca(points, eigen, projections, explained, components, spec:
             )
 
     fig = pca_trajectories(projections, explained, spec, overlay=overlay)
-    handles = [Line2D([], [], ls="", marker=marker[c], color="k", mfc="white", label=c) for c in conditions]
+    last = fig.axes[-1]
+    # One legend beside the panels: the trajectories' entries, then the points'.
+    old = last.get_legend()
+    handles = [copy.copy(h) for h in old.legend_handles]
+    for handle, text in zip(handles, old.get_texts()):
+        handle.set_label(text.get_text())
+    handles += [Line2D([], [], ls="", marker=marker[c], color="k", mfc="white", label=c) for c in conditions]
     handles += [
         Line2D([], [], ls="", marker="o", color="k", label="stable"),
         Line2D([], [], ls="", marker="o", mec="tab:red", mfc="white", label="saddle (unstable modes: lines)"),
         Line2D([], [], ls="", marker="x", color="0.5", label="slow point"),
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.08), fontsize=8)
+    last.legend(handles=handles, fontsize=8, **BESIDE)
+    fig.tight_layout()
     return fig
 
 
@@ -348,7 +358,7 @@ def eigenvalue_spectra(points, eigen):
         ax.set_xlabel("Re λ")
         ax.set_aspect("equal", adjustable="datalim")
     axes[0, 0].set_ylabel("Im λ")
-    axes[0, -1].legend(loc="upper right", fontsize=7)
+    axes[0, -1].legend(fontsize=7, **BESIDE)
     fig.tight_layout()
     return fig
 
@@ -375,7 +385,7 @@ def fixed_points_vs_gamma(counts: pd.DataFrame, marked=frozenset()):
         ax.set_title(condition)
         gamma_axis(ax, gammas)
     axes[0, 0].set_ylabel("number of points")
-    axes[0, -1].legend(loc="best", fontsize=7)
+    axes[0, -1].legend(fontsize=7, **BESIDE)
     fig.tight_layout()
     return fig
 

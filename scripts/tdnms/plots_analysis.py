@@ -138,12 +138,11 @@ def cross_sequences_figure(tuning: pd.DataFrame, spec: TaskSpec):
 
 def decoding_figure(time_errors: pd.DataFrame, accuracy: pd.DataFrame, spec: TaskSpec):
     """Elapsed-time error, trial-type and first-odor-duration decoding against time."""
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), layout="constrained")
     time_error_panel(axes[0], time_errors, spec)
-    axes[0].legend(loc="upper left", fontsize=7)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=len(spec.draw), fontsize=7)
     accuracy_panel(axes[1], accuracy, "trial_type", spec)
     accuracy_panel(axes[2], accuracy, "first_odor_duration", spec)
-    fig.tight_layout()
     return fig
 
 

@@ -82,3 +82,7 @@ def gamma_axis(ax, gammas, label: str = "γ (decay factor)") -> None:
     pad = max(np.log10(high / low) * 0.08, 0.06)
     ax.set_xlim(low / 10**pad, high * 10**pad)
     ax.set_xlabel(label)
+
+
+# How the report's captions name the colours (checked against TYPE_COLORS by the tests).
+COLOR_NAMES = {"SL": "green", "LS": "orange", "SS": "purple", "LL": "pink"}
