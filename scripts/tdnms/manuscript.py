@@ -17,7 +17,7 @@ import pandas as pd
 from . import plots
 from . import plots_analysis as pa
 from .plots import KIND_STYLE, _shade_epochs, plt
-from .style import gamma_axis, type_color
+from .style import gamma_axis, log_y, type_color, type_order
 from .task import TaskSpec
 
 MM = 1 / 25.4
@@ -133,7 +133,7 @@ def figure_sequences(spec: TaskSpec, tables: dict, example, width_mm: float):
     pa.sequence_heatmap(cross, tables["tuning"], other, types[0], spec)
     cross.set_title(f"{other}, even trials, {types[0]} order")
     low = [cross, fig.add_subplot(grid[1, 1]), fig.add_subplot(grid[1, 2])]
-    order = sorted(t for t in tables["fractions"]["trial_type"].unique() if t != "any") + ["any"]
+    order = type_order(tables["fractions"]["trial_type"].unique())
     pa.metric_vs_gamma(low[1], tables["fractions"], "time_cell_fraction", "fraction of time cells", order)
     pa.metric_vs_gamma(low[2], tables["fractions"], "ramping_fraction", "fraction of ramping cells", order)
     beside(low[2])
@@ -204,10 +204,10 @@ def timescale_panel(ax, tables: dict, condition: str, gammas) -> None:
     frame = pd.DataFrame(rows, columns=["gamma", "seed", "tau"])
     found = frame.dropna()
     label = "slowest time constant\nof stable points (bins)"
-    ax.set_title(f"{len(found)} of {len(frame)} networks have a stable point", loc="left")
+    ax.set_title(f"{len(found)} of {len(frame)} networks\nhave a stable point", loc="left")
     if len(found):
         pa.metric_vs_gamma(ax, found, "tau", label)
-        ax.set_yscale("log")
+        log_y(ax)
         return
     gamma_axis(ax, gammas)
     ax.set_ylabel(label)
@@ -249,7 +249,9 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
     tau = fig.add_subplot(grid[1, 3])
     timescale_panel(tau, tables, condition, gammas)
     spectra = [fig.add_subplot(grid[2, 2 + i]) for i in range(2)]
-    shown = [gammas[0], gammas[-1]]
+    shown = sorted({gammas[0], gammas[-1]})
+    if len(shown) == 1:
+        spectra[1].set_visible(False)  # one gamma: one spectrum
     theta = np.linspace(0, 2 * np.pi, 200)
     for ax, gamma in zip(spectra, shown):
         eigen = tables["eigen"].get((gamma, example[1]))

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import figure_check, tables
-from .style import TYPE_COLORS, gamma_axis, type_color
+from .style import TYPE_COLORS, gamma_axis, log_y, type_color, type_order  # noqa: F401 (TYPE_COLORS re-exported)
 from .task import TaskSpec
 
 HOUSE_STYLE = {
@@ -199,7 +199,7 @@ def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion:
             ev = h.dropna(subset=acc_cols)
             axes[1, col].plot(ev["step"], ev[acc_cols].min(axis=1), lw=1, marker=".", ms=3)
         axes[0, col].set_title(f"gamma {g:g}")
-        axes[0, col].set_yscale("log")
+        log_y(axes[0, col])
         axes[1, col].axhline(criterion, color="k", ls="--", lw=0.7)
         axes[1, col].set_xlabel("training step")
         axes[1, col].set_ylim(0, 1.05)
@@ -216,7 +216,7 @@ def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float, marked=frozenset()
     ``marked`` (gamma, seed) networks (did not reach the criterion) are drawn as red
     crosses and left out of the means.
     """
-    types = [t for t in scores["trial_type"].unique() if t != "all"]
+    types = type_order(t for t in scores["trial_type"].unique() if t != "all")
     gammas = sorted(scores["gamma"].unique())
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     offsets = np.linspace(-0.04, 0.04, len(types))
@@ -242,7 +242,7 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, mar
     ``marked`` networks are drawn as red crosses and left out of the means.
     """
     overall, bad = _split_marked(scores[scores["trial_type"] == "all"], marked)
-    pca = _split_marked(pca, marked)[0]
+    pca, pca_bad = _split_marked(pca, marked)
     gammas = sorted(set(overall["gamma"]) | set(bad["gamma"]))
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 5.6))
     panels = [
@@ -259,9 +259,13 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, mar
         ax.set_ylabel(label)
     axes[0, 0].axhline(criterion, color="k", ls="--", lw=0.7)
     ax = axes[1, 1]
-    for comp, sub in pca.groupby("component", sort=True):
-        mean = sub.groupby("gamma")["explained_variance_ratio"].mean()
-        ax.plot(mean.index, mean.values, marker="o", ms=3, label=comp)
+    for k, comp in enumerate(sorted(set(pca["component"]) | set(pca_bad["component"]))):
+        color = f"C{k}"
+        mean = pca[pca["component"] == comp].groupby("gamma")["explained_variance_ratio"].mean()
+        ax.plot(mean.index, mean.values, marker="o", ms=3, color=color, label=comp)
+        # Marked networks: crosses in their component's colour (red would hide which component).
+        bad_comp = pca_bad[pca_bad["component"] == comp]
+        ax.scatter(bad_comp["gamma"], bad_comp["explained_variance_ratio"], marker="x", s=22, color=color)
     gamma_axis(ax, gammas)
     ax.set_ylabel("explained variance ratio")
     ax.legend(**BESIDE)
@@ -391,22 +395,26 @@ def fixed_points_vs_gamma(counts: pd.DataFrame, marked=frozenset()):
 
 
 def training_status(status: pd.DataFrame):
-    """Steps trained per (seed, gamma) as a heat map; unconverged networks crossed out in red."""
+    """Steps trained per (seed, gamma) as a heat map; networks short of the criterion outlined in red."""
+    from matplotlib.patches import Rectangle
+
     grid = status.pivot(index="seed", columns="gamma", values="steps")
     reached = status.pivot(index="seed", columns="gamma", values="reached_criterion").astype(bool)
-    fig, ax = plt.subplots(figsize=(1.2 + 0.55 * grid.shape[1], 1.0 + 0.32 * grid.shape[0]))
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="Greys", aspect="auto", vmin=0)
-    for (i, j), steps in np.ndenumerate(grid.to_numpy()):
+    steps = grid.to_numpy(dtype=float)
+    fig, ax = plt.subplots(
+        figsize=(max(3.6, 1.6 + 0.55 * grid.shape[1]), max(2.2, 1.2 + 0.32 * grid.shape[0])), layout="constrained"
+    )
+    # A light map: black numbers stay readable on every cell.
+    image = ax.imshow(steps, cmap="Blues", aspect="auto", vmin=0, vmax=1.6 * max(np.nanmax(steps), 1))
+    for (i, j), value in np.ndenumerate(steps):
         ok = bool(reached.iloc[i, j])
-        ax.text(j, i, f"{int(steps)}", ha="center", va="center", fontsize=7,
-                color="tab:red" if not ok else ("white" if steps > 0.6 * grid.to_numpy().max() else "k"))
+        ax.text(j, i, f"{int(value)}", ha="center", va="center", fontsize=7, color="k" if ok else "tab:red")
         if not ok:
-            ax.scatter([j], [i], marker="x", s=260, color="tab:red", linewidths=1.2)
+            ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ec="tab:red", lw=1.2))
     ax.set_xticks(range(grid.shape[1]), [f"{g:g}" for g in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [str(s) for s in grid.index])
-    ax.set_xlabel("gamma")
+    ax.set_xlabel("γ (decay factor)")
     ax.set_ylabel("model seed")
-    ax.set_title("training steps (× = criterion not reached)", fontsize=9)
+    ax.set_title("training steps\n(red: criterion not reached)", fontsize=9)
     fig.colorbar(image, ax=ax, label="steps", fraction=0.05, pad=0.03)
-    fig.tight_layout()
     return fig

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .plots import _shade_epochs, plt
-from .style import gamma_axis, type_color
+from .style import gamma_axis, log_y, type_color, type_order
 from .task import TaskSpec
 
 HEATMAP = "viridis"
@@ -36,7 +36,7 @@ def sequence_heatmap(ax, tuning: pd.DataFrame, shown: str, sorted_by: str, spec:
         ax.axvline(start - 0.5, color="w", lw=0.6, ls="--")
         ax.axvline(stop - 0.5, color="w", lw=0.6, ls="--")
     ax.set_xlabel("time bin")
-    ax.set_ylabel(f"unit (order: {sorted_by} peak, odd trials)")
+    ax.set_ylabel(f"unit ({sorted_by} order)")
     ax.set_title(f"{shown}, even trials")
     if colorbar:
         plt.colorbar(im, ax=ax, fraction=0.05, label="normalised activity")
@@ -67,7 +67,7 @@ def metric_vs_gamma(ax, table: pd.DataFrame, column: str, label: str, types=None
         )
     gamma_axis(ax, gammas)
     if not np.isfinite(table[column].to_numpy(dtype=float)).any():
-        ax.text(0.5, 0.5, "no data (no trial reached it)", transform=ax.transAxes, ha="center", color="0.4")
+        ax.text(0.5, 0.5, "no data:\nno trial reached it", transform=ax.transAxes, ha="center", va="center", color="0.4")
     ax.set_ylabel(label)
 
 
@@ -103,7 +103,7 @@ def speed_panel(ax, speed: pd.DataFrame, trial_type: str, spec: TaskSpec):
     _shade_epochs(ax, spec, trial_type, 1)
     ax.fill_between(sub["time_bin"], sub["q25"], sub["q75"], color=color, alpha=0.3, lw=0)
     ax.plot(sub["time_bin"], sub["median_q"], color=color, lw=1.2)
-    ax.set_yscale("log")
+    log_y(ax)
     ax.set_ylabel(f"{trial_type}\nspeed q")
 
 
@@ -160,7 +160,7 @@ def speed_figure(speed: pd.DataFrame, spec: TaskSpec):
 # ----------------------------------------------------------------------------- sweep figures
 def units_vs_gamma(fractions: pd.DataFrame):
     """Fraction of time cells and of ramping cells against gamma, per trial type and any type."""
-    types = sorted(t for t in fractions["trial_type"].unique() if t != "any") + ["any"]
+    types = type_order(fractions["trial_type"].unique())
     fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.0))
     metric_vs_gamma(axes[0], fractions, "time_cell_fraction", "fraction of time cells", types)
     metric_vs_gamma(axes[1], fractions, "ramping_fraction", "fraction of ramping cells", types)
@@ -181,7 +181,7 @@ def decoding_vs_gamma(decoding: pd.DataFrame):
 
 def behaviour_vs_gamma(scores: pd.DataFrame):
     """Premature (any bin outside the window; before it) rates, latency and peak output vs gamma, per type."""
-    types = [t for t in scores["trial_type"].unique() if t != "all"]
+    types = type_order(t for t in scores["trial_type"].unique() if t != "all")
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.0))
     metric_vs_gamma(axes[0], scores, "premature_rate", "premature: >= 0.5 outside\nthe window (fraction)", types)
     metric_vs_gamma(axes[1], scores, "early_rate", "early: >= 0.5 before\nthe window (fraction)", types)

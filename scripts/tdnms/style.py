@@ -30,6 +30,14 @@ def type_color(name: str, order: list[str] | None = None) -> str:
     return FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
 
 
+def type_order(names) -> list[str]:
+    """Trial types in the order of :data:`TYPE_COLORS` (SL, LS, SS, LL), others after them, pooled last."""
+    names = list(dict.fromkeys(names))
+    known = [t for t in TYPE_COLORS if t in names]
+    pooled = [t for t in ("all", "any") if t in names]
+    return known + sorted(t for t in names if t not in known and t not in pooled) + pooled
+
+
 class GammaFormatter(ticker.Formatter):
     """Labels the swept gammas, leaving out those whose label would touch a neighbour's.
 
@@ -69,6 +77,25 @@ class GammaFormatter(ticker.Formatter):
                 keep.pop()
             keep.append(0)
         return {values[i] for i in keep}
+
+
+def log_y(ax) -> None:
+    """Log-scaled y axis: decades labelled, and 2 and 5 times a decade when the axis spans less than one.
+
+    Matplotlib's own minor labels (2, 3, 4, 6 x 10^k) collide on short panels.
+    """
+    ax.set_yscale("log")
+    sci = ticker.LogFormatterSciNotation(labelOnlyBase=False)
+    sci.axis = ax.yaxis
+
+    def minor(y, pos=None):
+        low, high = sorted(ax.get_ylim())
+        if low <= 0 or y <= 0 or np.log10(high / low) >= 1:
+            return ""
+        coefficient = y / 10 ** np.floor(np.log10(y) + 1e-9)
+        return sci(y) if any(np.isclose(coefficient, c) for c in (2, 5)) else ""
+
+    ax.yaxis.set_minor_formatter(ticker.FuncFormatter(minor))
 
 
 def gamma_axis(ax, gammas, label: str = "γ (decay factor)") -> None:
