@@ -1,10 +1,14 @@
 """Rule aggregate_analysis: sweep tables of unit classes, decoding and speed, and figures vs gamma."""
 
-import json
+import matplotlib
 
-import pandas as pd
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
 
-from tdnms import layout, plots, plots_analysis, status, tables, workflow
+import json  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from tdnms import layout, plots, plots_analysis, status, tables, workflow  # noqa: E402
 
 
 def stacked(paths, kind, gammas, seeds):
@@ -19,7 +23,7 @@ def stacked(paths, kind, gammas, seeds):
     return layout.stack(paths, gammas, seeds, read)
 
 
-def main(smk):
+def draw(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     inp, out = smk.input, smk.output
     # Every model ran the same method parameters; record them with the sweep tables and figures.
@@ -53,6 +57,11 @@ def main(smk):
     fractions = frames["fractions"]
     print(fractions[fractions["trial_type"] == "any"].to_string(index=False), flush=True)
     print(frames["decoding"].to_string(index=False), flush=True)
+
+
+def main(smk):
+    with plots.style():  # the house style for the figures of this job
+        draw(smk)
 
 
 workflow.run(main, snakemake)  # noqa: F821

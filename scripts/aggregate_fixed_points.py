@@ -1,10 +1,14 @@
 """Rule aggregate_fixed_points: fixed points per kind across the sweep, table and figure."""
 
-from tdnms import layout, plots, status, tables, workflow
-from tdnms.fixed_points.conditions import count_by_kind
+import matplotlib
+
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
+
+from tdnms import layout, plots, status, tables, workflow  # noqa: E402
+from tdnms.fixed_points.conditions import count_by_kind  # noqa: E402
 
 
-def main(smk):
+def draw(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     counts = layout.stack(
         smk.input.points,
@@ -25,6 +29,11 @@ def main(smk):
     out = smk.output
     plots.save_figure(fig, {"png": out.fixed_points_vs_gamma_png, "pdf": out.fixed_points_vs_gamma_pdf}, meta)
     print(table.to_string(index=False), flush=True)
+
+
+def main(smk):
+    with plots.style():  # the house style for the figures of this job
+        draw(smk)
 
 
 workflow.run(main, snakemake)  # noqa: F821

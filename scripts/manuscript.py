@@ -1,6 +1,10 @@
 """Rule manuscript: the multi-panel manuscript figures from the workflow's tables."""
 
-from tdnms import layout, manuscript, plots, status, tables, task, workflow
+import matplotlib
+
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
+
+from tdnms import layout, manuscript, plots, status, tables, task, workflow  # noqa: E402
 
 FIGURES = {
     "fig1_behaviour": manuscript.figure_behaviour,

@@ -1,9 +1,13 @@
 """Rule plot_analysis: per-model sequence, decoding and speed figures."""
 
-from tdnms import plots, plots_analysis, tables, task, workflow
+import matplotlib
+
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
+
+from tdnms import plots, plots_analysis, tables, task, workflow  # noqa: E402
 
 
-def main(smk):
+def draw(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
     read = lambda path, kind: tables.read_table(path, kind=kind)[0].to_pandas()  # noqa: E731
     table, source = tables.read_table(smk.input.tuning, kind="tuning")
@@ -27,6 +31,11 @@ def main(smk):
     ]
     for fig, png, pdf in figures:
         plots.save_figure(fig, {"png": png, "pdf": pdf}, meta)
+
+
+def main(smk):
+    with plots.style():  # the house style for every figure of this job
+        draw(smk)
 
 
 workflow.run(main, snakemake)  # noqa: F821

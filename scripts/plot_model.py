@@ -1,13 +1,17 @@
 """Rule plot_model: the per-model figures (outputs, PCA, fixed points, spectra) in one job."""
 
-from tdnms import plots, tables, task, workflow
+import matplotlib
+
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
+
+from tdnms import plots, tables, task, workflow  # noqa: E402
 
 
 def read(path, kind):
     return tables.read_table(path, kind=kind)[0].to_pandas()
 
 
-def main(smk):
+def draw(smk):
     inp, out = smk.input, smk.output
     test = task.read_trials(
         inp.test, task.TaskSpec.from_config(smk.params.task), split="test", data_seed=smk.config["data"]["seed"]
@@ -36,6 +40,11 @@ def main(smk):
     for name, (fig, y) in figures.items():
         fig.suptitle(title, y=y)
         plots.save_figure(fig, {"png": out[f"{name}_png"], "pdf": out[f"{name}_pdf"]}, meta)
+
+
+def main(smk):
+    with plots.style():  # the house style for every figure of this job
+        draw(smk)
 
 
 workflow.run(main, snakemake)  # noqa: F821

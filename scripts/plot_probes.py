@@ -1,6 +1,10 @@
 """Rule plot_probes: per-network probe figures, probe measures vs gamma, and the training-task comparison."""
 
-from tdnms import layout, plots, plots_probes, status, tables, workflow
+import matplotlib
+
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
+
+from tdnms import layout, plots, plots_probes, status, tables, workflow  # noqa: E402
 
 
 def stacked(paths, gammas, seeds):
@@ -8,7 +12,7 @@ def stacked(paths, gammas, seeds):
     return layout.stack(paths, gammas, seeds, lambda p: tables.read_table(p, kind="probes")[0].to_pandas())
 
 
-def main(smk):
+def draw(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     summaries = tables.read_table(smk.input.summaries, kind="sweep_probes")[0].to_pandas()
     meta = tables.provenance("figure", config={"gamma": gammas, "seed": seeds, "unconverged": mode})
@@ -35,6 +39,11 @@ def main(smk):
         figure = plots_probes.comparison_figure(dict(sorted(groups.items())), shown)
         plots.add_note(figure, note)
         plots.save_figure(figure, {"png": smk.output.compare_png, "pdf": smk.output.compare_pdf}, meta)
+
+
+def main(smk):
+    with plots.style():  # the house style for every figure of this job
+        draw(smk)
 
 
 workflow.run(main, snakemake)  # noqa: F821

@@ -1,9 +1,13 @@
 """Rule plot_sweep: training curves, accuracy vs gamma and the summary figure."""
 
-from tdnms import layout, plots, status, tables, workflow
+import matplotlib
+
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
+
+from tdnms import layout, plots, status, tables, workflow  # noqa: E402
 
 
-def main(smk):
+def draw(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
     flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
     scores = tables.read_table(smk.input.scores, kind="sweep_scores")[0].to_pandas()
@@ -29,6 +33,11 @@ def main(smk):
         fig = make() if len(scores) else plots.empty_figure("No network reached the training criterion.")
         plots.add_note(fig, status.figure_note(missed, mode))
         plots.save_figure(fig, {"png": smk.output[f"{name}_png"], "pdf": smk.output[f"{name}_pdf"]}, meta)
+
+
+def main(smk):
+    with plots.style():  # the house style for every figure of this job
+        draw(smk)
 
 
 workflow.run(main, snakemake)  # noqa: F821

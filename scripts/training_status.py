@@ -1,9 +1,13 @@
 """Rule training_status: which networks reached the criterion; a table, a figure and a warning."""
 
-from tdnms import layout, plots, status, tables, workflow
+import matplotlib
+
+matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
+
+from tdnms import layout, plots, status, tables, workflow  # noqa: E402
 
 
-def main(smk):
+def draw(smk):
     gammas, seeds = smk.params.gammas, smk.params.seeds
     table = status.training_status(layout.by_model(smk.input.histories, gammas, seeds))
     meta = tables.provenance("training_status", config={"gamma": gammas, "seed": seeds})
@@ -14,6 +18,11 @@ def main(smk):
     )
     print(table.to_string(index=False), flush=True)
     print(status.warning(table) or "every network reached the criterion", flush=True)
+
+
+def main(smk):
+    with plots.style():  # the house style for every figure of this job
+        draw(smk)
 
 
 workflow.run(main, snakemake)  # noqa: F821

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Figures saved by tests fail on a layout problem (tdnms.figure_check) instead of warning.
+os.environ.setdefault("TDNMS_FIGURE_CHECK", "error")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))

@@ -12,7 +12,7 @@ import tdnms
 from tdnms import layout, tables, task
 from tdnms.results import MissingOutputError, Results
 
-PUBLIC = ["MissingOutputError", "Results", "hidden_states", "load_model", "read_trials"]
+PUBLIC = ["MissingOutputError", "Results", "hidden_states", "load_model", "read_trials", "type_color"]
 
 
 def run_python(code: str, repo) -> subprocess.CompletedProcess:

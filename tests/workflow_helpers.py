@@ -1,5 +1,6 @@
 """Running the workflow from tests: a tiny config and a Snakemake CLI wrapper."""
 
+import os
 import re
 import subprocess
 import sys
@@ -25,7 +26,9 @@ TINY = {
 
 def snakemake(workdir, *args, check=True):
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+    # A figure that fails the layout check (tdnms.figure_check) fails its job.
+    env = {**os.environ, "TDNMS_FIGURE_CHECK": "error"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
     return proc

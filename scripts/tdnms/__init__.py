@@ -25,6 +25,9 @@ These names are stable and tested; the modules behind them may move.
     inputs (n, T, 2), e.g. a trial built by hand.
 ``tdnms.MissingOutputError``
     Raised for an output that is not (yet) in the results folder.
+``tdnms.type_color(name, order=None)``
+    The one colour of trial type ``name``, as in every figure of the workflow
+    (``order``: the trial types shown, for types without a colour of their own).
 
 Importing ``tdnms`` registers the package's Keras classes (``LeakyRNN``,
 ``LeakyRNNCell``, ``ActivityL2``), so ``keras.models.load_model(path, safe_mode=True)``
@@ -56,6 +59,8 @@ decoding          population decoding of time, trial type and first-odor duratio
 trajectory_speed  speed q of the noise-free map along the test trajectories
 probes            generalisation probe trials and P(go) over noisy repeats
 psychometric      logistic fit of P(go) against the duration difference
+style             trial-type colours and the gamma axis every figure shares
+figure_check      layout check of every saved figure (overlaps, canvas, legends, empty panels)
 plots             per-model and sweep figures (PNG + PDF with provenance)
 plots_analysis    panels and figures of the analyses (per model and across the sweep)
 plots_probes      probe figures: psychometric curve, duration grid, shift, comparison
@@ -87,6 +92,7 @@ _PUBLIC = {
     "load_model": "model",
     "read_trials": "task",
     "hidden_states": "runtime",
+    "type_color": "style",
 }
 __all__ = sorted(_PUBLIC)
 

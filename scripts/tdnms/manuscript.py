@@ -14,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import plots
 from . import plots_analysis as pa
-from .plots import KIND_STYLE, _gamma_axis, _shade_epochs, plt, type_color
+from .plots import KIND_STYLE, _shade_epochs, plt
+from .style import gamma_axis, log_y, type_color, type_order
 from .task import TaskSpec
 
 MM = 1 / 25.4
@@ -36,8 +38,8 @@ STYLE = {
 
 
 def style():
-    """Context manager applying :data:`STYLE` (wrap figure creation *and* saving)."""
-    return plt.rc_context(STYLE)
+    """Context manager applying the house style and :data:`STYLE` (wrap figure creation *and* saving)."""
+    return plots.style(STYLE)
 
 
 def new_figure(width_mm: float, height_mm: float):
@@ -54,6 +56,19 @@ def letter(ax, text: str) -> None:
 def letters(axes) -> None:
     for ax, text in zip(axes, "abcdefghijklmnop"):
         letter(ax, text)
+
+
+def type_legend(fig, types) -> None:
+    """One trial-type key for the whole figure, above the panels (never over data)."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=type_color(name, list(types)), lw=1.5, label=name) for name in types]
+    fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), title=None)
+
+
+def beside(ax, **kwargs) -> None:
+    """The axes' legend to its right, outside the data."""
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), **kwargs)
 
 
 def task_panel(ax, spec: TaskSpec):
@@ -84,7 +99,6 @@ def example_outputs_panel(ax, hidden: pd.DataFrame, spec: TaskSpec):
     ax.axhline(0.5, color="0.4", ls=":", lw=0.7)
     ax.set_xlabel("time bin")
     ax.set_ylabel("output")
-    ax.legend(loc="upper left", ncol=3)
 
 
 def figure_behaviour(spec: TaskSpec, tables: dict, example, width_mm: float):
@@ -99,7 +113,7 @@ def figure_behaviour(spec: TaskSpec, tables: dict, example, width_mm: float):
     scores, types = tables["scores"], list(spec.draw)
     pa.metric_vs_gamma(axes[2], scores, "accuracy", "test accuracy", types)
     behaviour_timing_panels(axes[3:], scores, spec)
-    axes[2].legend(loc="lower left")
+    type_legend(fig, types)
     letters(axes)
     return fig
 
@@ -131,10 +145,10 @@ def figure_sequences(spec: TaskSpec, tables: dict, example, width_mm: float):
     pa.sequence_heatmap(cross, tables["tuning"], other, types[0], spec)
     cross.set_title(f"{other}, even trials, {types[0]} order")
     low = [cross, fig.add_subplot(grid[1, 1]), fig.add_subplot(grid[1, 2])]
-    order = sorted(t for t in tables["fractions"]["trial_type"].unique() if t != "any") + ["any"]
+    order = type_order(tables["fractions"]["trial_type"].unique())
     pa.metric_vs_gamma(low[1], tables["fractions"], "time_cell_fraction", "fraction of time cells", order)
     pa.metric_vs_gamma(low[2], tables["fractions"], "ramping_fraction", "fraction of ramping cells", order)
-    low[2].legend(loc="best")
+    beside(low[2])
     letters(axes + low)
     return fig
 
@@ -150,7 +164,6 @@ def pca_panel(ax, projections: pd.DataFrame, spec: TaskSpec):
             ax.plot(*mean.loc[spec.response_window[0]].to_numpy(), "d", color=color, ms=4, mec="k", mew=0.4)
     ax.set_xlabel("PC1")
     ax.set_ylabel("PC2")
-    ax.legend(loc="best")
 
 
 def accuracy_by_gamma_panel(ax, accuracy: pd.DataFrame, target: str, spec: TaskSpec):
@@ -177,10 +190,11 @@ def figure_decoding(spec: TaskSpec, tables: dict, example, width_mm: float):
     axes[0].set_title(f"γ {example[0]:g}, seed {example[1]}", loc="left")
     pa.time_error_panel(axes[1], tables["time_errors"], spec)
     accuracy_by_gamma_panel(axes[2], tables["accuracy"], "trial_type", spec)
-    axes[2].legend(loc="lower right")
+    beside(axes[2], ncol=1 + len(set(tables["accuracy"]["gamma"])) // 9)
     accuracy_by_gamma_panel(axes[3], tables["accuracy"], "first_odor_duration", spec)
     pa.metric_vs_gamma(axes[4], tables["decoding"], "time_error", "time decoding error (bins)")
     pa.metric_vs_gamma(axes[5], tables["decoding"], "duration_memory_end", "first-odor duration\ndecodable until bin")
+    type_legend(fig, list(spec.draw))
     letters(axes)
     return fig
 
@@ -191,6 +205,25 @@ def leading_timescales(eigen: pd.DataFrame, points: pd.DataFrame, condition: str
     lam = eigen[eigen["point_id"].isin(stable) & (eigen["condition"] == condition)]["abs"]
     lam = lam[(lam > 0) & (lam < 1)]
     return float(-1.0 / np.log(lam.max())) if len(lam) else float("nan")
+
+
+def timescale_panel(ax, tables: dict, condition: str, gammas) -> None:
+    """Slowest time constant of the stable points per network; the title says how many networks have one."""
+    rows = [
+        {"gamma": g, "seed": s, "tau": leading_timescales(tables["eigen"][(g, s)], tables["points"][(g, s)], condition)}
+        for (g, s) in tables["eigen"]
+    ]
+    frame = pd.DataFrame(rows, columns=["gamma", "seed", "tau"])
+    found = frame.dropna()
+    label = "slowest time constant\nof stable points (bins)"
+    ax.set_title(f"{len(found)} of {len(frame)} networks\nhave a stable point", loc="left")
+    if len(found):
+        pa.metric_vs_gamma(ax, found, "tau", label)
+        log_y(ax)
+        return
+    gamma_axis(ax, gammas)
+    ax.set_ylabel(label)
+    ax.text(0.5, 0.5, f"no stable point\n({condition} input)", transform=ax.transAxes, ha="center", va="center")
 
 
 def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
@@ -215,25 +248,22 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         by_gamma.plot(mean.index, mean.values, color=color, label=f"γ {gamma:g}")
     _shade_epochs(by_gamma, spec, types[0], 1)
     by_gamma.set_ylabel(f"mean log10 (q / γ²) ({types[0]})")
-    by_gamma.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(gammas), 8))
+    beside(by_gamma, ncol=1 + len(gammas) // 6)
     counts = fig.add_subplot(grid[1, 2])
     condition = "delay" if "delay" in set(tables["counts"]["condition"]) else tables["counts"]["condition"].iloc[0]
     sub = tables["counts"][tables["counts"]["condition"] == condition]
     for kind in ("stable", "saddle"):
         stats = pa.seed_mean_sem(sub[sub["kind"] == kind], "count", ["gamma"])
         counts.errorbar(stats["gamma"], stats["mean"], yerr=stats["sem"], color=KIND_STYLE[kind]["color"], label=kind, capsize=2)
-    _gamma_axis(counts, gammas)
+    gamma_axis(counts, gammas)
     counts.set_ylabel(f"fixed points ({condition})")
-    counts.legend(loc="best")
+    counts.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
     tau = fig.add_subplot(grid[1, 3])
-    rows = [
-        {"gamma": g, "seed": s, "tau": leading_timescales(tables["eigen"][(g, s)], tables["points"][(g, s)], condition)}
-        for (g, s) in tables["eigen"]
-    ]
-    pa.metric_vs_gamma(tau, pd.DataFrame(rows).dropna(), "tau", "slowest time constant\nof stable points (bins)")
-    tau.set_yscale("log")
+    timescale_panel(tau, tables, condition, gammas)
     spectra = [fig.add_subplot(grid[2, 2 + i]) for i in range(2)]
-    shown = [gammas[0], gammas[-1]]
+    shown = sorted({gammas[0], gammas[-1]})
+    if len(shown) == 1:
+        spectra[1].set_visible(False)  # one gamma: one spectrum
     theta = np.linspace(0, 2 * np.pi, 200)
     for ax, gamma in zip(spectra, shown):
         eigen = tables["eigen"].get((gamma, example[1]))
@@ -242,7 +272,7 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
             sub = eigen[eigen["condition"] == condition]
             ax.scatter(sub["real"], sub["imag"], s=2, color="k", lw=0, alpha=0.5)
         ax.set_aspect("equal", adjustable="datalim")
-        ax.set_title(f"Jacobian spectra, γ {gamma:g}", loc="left")
+        ax.set_title(f"Jacobian, γ {gamma:g}", loc="left")
         ax.set_xlabel("Re λ")
     spectra[0].set_ylabel("Im λ")
     letters(speed_axes[:1] + [by_gamma, counts, tau] + spectra)

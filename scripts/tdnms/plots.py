@@ -2,30 +2,30 @@
 
 Every figure is saved as PNG and PDF by :func:`save_figure`, with the
 provenance document in the file metadata (PNG text chunk "tdnms", PDF
-"Subject"), and without timestamps so reruns give identical files.
+"Subject"), and without timestamps so reruns give identical files; it runs the
+layout check (:mod:`tdnms.figure_check`) first.
+
+Importing this module changes no global state (backend, ``rcParams``): the
+house style is :func:`style`, a context manager the figure-making scripts wrap
+figure creation and saving in, and the scripts choose the headless backend.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from . import figure_check, tables
+from .style import TYPE_COLORS, gamma_axis, log_y, type_color, type_order  # noqa: F401 (TYPE_COLORS re-exported)
+from .task import TaskSpec
 
-from . import tables  # noqa: E402
-from .task import TaskSpec  # noqa: E402
-
-TYPE_COLORS = {"SL": "#1b9e77", "LS": "#d95f02", "SS": "#7570b3", "LL": "#e7298a"}
-FALLBACK_COLORS = ["#66a61e", "#e6ab02", "#a6761d", "#666666"]
-
-plt.rcParams.update(
-    {
+HOUSE_STYLE = {
         "figure.dpi": 110,
         "savefig.dpi": 150,
         "font.size": 9,
@@ -33,23 +33,32 @@ plt.rcParams.update(
         "axes.spines.right": False,
         "axes.titlesize": 10,
         "legend.frameon": False,
-    }
-)
+}
+# Legends sit beside the panels, never over the data.
+BESIDE = {"loc": "center left", "bbox_to_anchor": (1.02, 0.5)}
 
 
-def type_color(name: str, order: list[str] | None = None) -> str:
-    if name in TYPE_COLORS:
-        return TYPE_COLORS[name]
-    i = (order or [name]).index(name) if order and name in order else 0
-    return FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
+def style(extra: dict | None = None):
+    """Context manager applying the house style (and ``extra`` rcParams on top).
+
+    Wrap figure creation *and* saving in it; nothing outside changes.
+    """
+    return plt.rc_context({**HOUSE_STYLE, **(extra or {})})
 
 
 def save_figure(fig, paths: dict[str, str], meta: dict, tight: bool = True) -> None:
-    """Save ``fig`` to each path (format from the suffix) with provenance metadata.
+    """Check ``fig`` (:func:`tdnms.figure_check.enforce`), then save it to each path with provenance metadata.
 
-    ``tight`` crops to the drawn content; ``False`` keeps the figure's own size
-    (figures laid out to an exact page width).
+    The format comes from each path's suffix. ``tight`` crops to the drawn
+    content; ``False`` keeps the figure's own size (figures laid out to an exact
+    page width). Layout problems are warnings in the job's log, or an error when
+    ``TDNMS_FIGURE_CHECK=error``.
     """
+    try:
+        figure_check.enforce(fig, str(next(iter(paths.values()), "figure")), tight=tight)
+    except figure_check.FigureCheckError:
+        plt.close(fig)
+        raise
     text = json.dumps(meta, sort_keys=True, default=str)
     for path in paths.values():
         path = Path(path)
@@ -95,7 +104,7 @@ def output_traces(outputs: np.ndarray, trials, n_examples: int = 3):
         ax.set_ylim(-0.3, 1.3)
         ax.axhline(0.5, color="0.6", lw=0.6, ls=":")
     axes[-1, 0].set_xlabel("time bin")
-    axes[0, 0].legend(loc="upper left")
+    axes[0, 0].legend(**BESIDE)
     fig.tight_layout()
     return fig
 
@@ -137,17 +146,13 @@ def pca_trajectories(projections: pd.DataFrame, explained: pd.DataFrame, spec: T
         Line2D([], [], ls="", marker="*", color="k", ms=8, label="trial start"),
         Line2D([], [], ls="", marker="d", color="0.6", mec="k", mew=0.6, ms=7, label="response window opens"),
     ]
-    axes[0, 0].legend(handles=handles, loc="best", fontsize=8)
+    axes[0, -1].legend(handles=handles, fontsize=8, **BESIDE)
     fig.tight_layout()
     return fig
 
 
-def _gamma_axis(ax, gammas):
-    ax.set_xscale("log")
-    ax.set_xticks(gammas)
-    ax.set_xticklabels([f"{g:g}" for g in gammas])
-    ax.minorticks_off()
-    ax.set_xlabel("gamma")
+# The probe figures (tdnms.plots_probes) import it under this name.
+_gamma_axis = gamma_axis
 
 
 UNCONVERGED_STYLE = {"marker": "x", "color": "tab:red", "s": 22, "zorder": 3}
@@ -189,18 +194,18 @@ def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion:
         for (gamma, seed), h in sorted(histories.items()):
             if gamma != g:
                 continue
-            axes[0, col].plot(h["step"], h["loss"], lw=0.8, label=f"seed {seed}")
+            axes[0, col].plot(h["step"], h["loss"], lw=0.8, label=str(seed))
             acc_cols = [c for c in h.columns if c.startswith("accuracy_")]
             ev = h.dropna(subset=acc_cols)
             axes[1, col].plot(ev["step"], ev[acc_cols].min(axis=1), lw=1, marker=".", ms=3)
         axes[0, col].set_title(f"gamma {g:g}")
-        axes[0, col].set_yscale("log")
+        log_y(axes[0, col])
         axes[1, col].axhline(criterion, color="k", ls="--", lw=0.7)
         axes[1, col].set_xlabel("training step")
         axes[1, col].set_ylim(0, 1.05)
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("worst trial type\nvalidation accuracy")
-    axes[0, 0].legend(loc="upper right")
+    axes[0, -1].legend(title="model seed", ncol=1 + len({s for _, s in histories}) // 12, **BESIDE)
     fig.tight_layout()
     return fig
 
@@ -211,7 +216,7 @@ def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float, marked=frozenset()
     ``marked`` (gamma, seed) networks (did not reach the criterion) are drawn as red
     crosses and left out of the means.
     """
-    types = [t for t in scores["trial_type"].unique() if t != "all"]
+    types = type_order(t for t in scores["trial_type"].unique() if t != "all")
     gammas = sorted(scores["gamma"].unique())
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     offsets = np.linspace(-0.04, 0.04, len(types))
@@ -223,10 +228,10 @@ def accuracy_vs_gamma(scores: pd.DataFrame, criterion: float, marked=frozenset()
         mean = sub.groupby("gamma")["accuracy"].mean()
         ax.plot(mean.index * (1 + off), mean.values, color=color, lw=1.4, label=name)
     ax.axhline(criterion, color="k", ls="--", lw=0.7, label="criterion")
-    _gamma_axis(ax, gammas)
+    gamma_axis(ax, gammas)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(min(0.5, scores["accuracy"].min() - 0.05), 1.02)
-    ax.legend(loc="lower left")
+    ax.legend(**BESIDE)
     fig.tight_layout()
     return fig
 
@@ -237,7 +242,7 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, mar
     ``marked`` networks are drawn as red crosses and left out of the means.
     """
     overall, bad = _split_marked(scores[scores["trial_type"] == "all"], marked)
-    pca = _split_marked(pca, marked)[0]
+    pca, pca_bad = _split_marked(pca, marked)
     gammas = sorted(set(overall["gamma"]) | set(bad["gamma"]))
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 5.6))
     panels = [
@@ -250,16 +255,20 @@ def sweep_summary(scores: pd.DataFrame, pca: pd.DataFrame, criterion: float, mar
         ax.scatter(bad["gamma"], bad[column], **UNCONVERGED_STYLE)
         mean = overall.groupby("gamma")[column].mean()
         ax.plot(mean.index, mean.values, color="k", lw=1.2)
-        _gamma_axis(ax, gammas)
+        gamma_axis(ax, gammas)
         ax.set_ylabel(label)
     axes[0, 0].axhline(criterion, color="k", ls="--", lw=0.7)
     ax = axes[1, 1]
-    for comp, sub in pca.groupby("component", sort=True):
-        mean = sub.groupby("gamma")["explained_variance_ratio"].mean()
-        ax.plot(mean.index, mean.values, marker="o", ms=3, label=comp)
-    _gamma_axis(ax, gammas)
+    for k, comp in enumerate(sorted(set(pca["component"]) | set(pca_bad["component"]))):
+        color = f"C{k}"
+        mean = pca[pca["component"] == comp].groupby("gamma")["explained_variance_ratio"].mean()
+        ax.plot(mean.index, mean.values, marker="o", ms=3, color=color, label=comp)
+        # Marked networks: crosses in their component's colour (red would hide which component).
+        bad_comp = pca_bad[pca_bad["component"] == comp]
+        ax.scatter(bad_comp["gamma"], bad_comp["explained_variance_ratio"], marker="x", s=22, color=color)
+    gamma_axis(ax, gammas)
     ax.set_ylabel("explained variance ratio")
-    ax.legend(loc="best")
+    ax.legend(**BESIDE)
     fig.tight_layout()
     return fig
 
@@ -315,13 +324,20 @@ def fixed_points_on_pca(points, eigen, projections, explained, components, spec:
             )
 
     fig = pca_trajectories(projections, explained, spec, overlay=overlay)
-    handles = [Line2D([], [], ls="", marker=marker[c], color="k", mfc="white", label=c) for c in conditions]
+    last = fig.axes[-1]
+    # One legend beside the panels: the trajectories' entries, then the points'.
+    old = last.get_legend()
+    handles = [copy.copy(h) for h in old.legend_handles]
+    for handle, text in zip(handles, old.get_texts()):
+        handle.set_label(text.get_text())
+    handles += [Line2D([], [], ls="", marker=marker[c], color="k", mfc="white", label=c) for c in conditions]
     handles += [
         Line2D([], [], ls="", marker="o", color="k", label="stable"),
         Line2D([], [], ls="", marker="o", mec="tab:red", mfc="white", label="saddle (unstable modes: lines)"),
         Line2D([], [], ls="", marker="x", color="0.5", label="slow point"),
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.08), fontsize=8)
+    last.legend(handles=handles, fontsize=8, **BESIDE)
+    fig.tight_layout()
     return fig
 
 
@@ -346,7 +362,7 @@ def eigenvalue_spectra(points, eigen):
         ax.set_xlabel("Re λ")
         ax.set_aspect("equal", adjustable="datalim")
     axes[0, 0].set_ylabel("Im λ")
-    axes[0, -1].legend(loc="upper right", fontsize=7)
+    axes[0, -1].legend(fontsize=7, **BESIDE)
     fig.tight_layout()
     return fig
 
@@ -371,30 +387,34 @@ def fixed_points_vs_gamma(counts: pd.DataFrame, marked=frozenset()):
             mean = rows.groupby("gamma")["count"].mean()
             ax.plot(mean.index, mean.values, color=style["color"], lw=1.2, label=kind)
         ax.set_title(condition)
-        _gamma_axis(ax, gammas)
+        gamma_axis(ax, gammas)
     axes[0, 0].set_ylabel("number of points")
-    axes[0, -1].legend(loc="best", fontsize=7)
+    axes[0, -1].legend(fontsize=7, **BESIDE)
     fig.tight_layout()
     return fig
 
 
 def training_status(status: pd.DataFrame):
-    """Steps trained per (seed, gamma) as a heat map; unconverged networks crossed out in red."""
+    """Steps trained per (seed, gamma) as a heat map; networks short of the criterion outlined in red."""
+    from matplotlib.patches import Rectangle
+
     grid = status.pivot(index="seed", columns="gamma", values="steps")
     reached = status.pivot(index="seed", columns="gamma", values="reached_criterion").astype(bool)
-    fig, ax = plt.subplots(figsize=(1.2 + 0.55 * grid.shape[1], 1.0 + 0.32 * grid.shape[0]))
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="Greys", aspect="auto", vmin=0)
-    for (i, j), steps in np.ndenumerate(grid.to_numpy()):
+    steps = grid.to_numpy(dtype=float)
+    fig, ax = plt.subplots(
+        figsize=(max(3.6, 1.6 + 0.55 * grid.shape[1]), max(2.2, 1.2 + 0.32 * grid.shape[0])), layout="constrained"
+    )
+    # A light map: black numbers stay readable on every cell.
+    image = ax.imshow(steps, cmap="Blues", aspect="auto", vmin=0, vmax=1.6 * max(np.nanmax(steps), 1))
+    for (i, j), value in np.ndenumerate(steps):
         ok = bool(reached.iloc[i, j])
-        ax.text(j, i, f"{int(steps)}", ha="center", va="center", fontsize=7,
-                color="tab:red" if not ok else ("white" if steps > 0.6 * grid.to_numpy().max() else "k"))
+        ax.text(j, i, f"{int(value)}", ha="center", va="center", fontsize=7, color="k" if ok else "tab:red")
         if not ok:
-            ax.scatter([j], [i], marker="x", s=260, color="tab:red", linewidths=1.2)
+            ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ec="tab:red", lw=1.2))
     ax.set_xticks(range(grid.shape[1]), [f"{g:g}" for g in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [str(s) for s in grid.index])
-    ax.set_xlabel("gamma")
+    ax.set_xlabel("γ (decay factor)")
     ax.set_ylabel("model seed")
-    ax.set_title("training steps (× = criterion not reached)", fontsize=9)
+    ax.set_title("training steps\n(red: criterion not reached)", fontsize=9)
     fig.colorbar(image, ax=ax, label="steps", fraction=0.05, pad=0.03)
-    fig.tight_layout()
     return fig

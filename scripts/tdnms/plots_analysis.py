@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .plots import _gamma_axis, _shade_epochs, plt, type_color
+from .plots import _shade_epochs, plt
+from .style import gamma_axis, log_y, type_color, type_order
 from .task import TaskSpec
 
 HEATMAP = "viridis"
@@ -35,7 +36,7 @@ def sequence_heatmap(ax, tuning: pd.DataFrame, shown: str, sorted_by: str, spec:
         ax.axvline(start - 0.5, color="w", lw=0.6, ls="--")
         ax.axvline(stop - 0.5, color="w", lw=0.6, ls="--")
     ax.set_xlabel("time bin")
-    ax.set_ylabel(f"unit (order: {sorted_by} peak, odd trials)")
+    ax.set_ylabel(f"unit ({sorted_by} order)")
     ax.set_title(f"{shown}, even trials")
     if colorbar:
         plt.colorbar(im, ax=ax, fraction=0.05, label="normalised activity")
@@ -64,10 +65,9 @@ def metric_vs_gamma(ax, table: pd.DataFrame, column: str, label: str, types=None
             stats["gamma"] * (1 + off), stats["mean"], yerr=stats["sem"], color=color, lw=1.2, capsize=2,
             label=name if name is not None else None,
         )
-    _gamma_axis(ax, gammas)
-    ax.set_xlim(min(gammas) / 1.25, max(gammas) * 1.25)
+    gamma_axis(ax, gammas)
     if not np.isfinite(table[column].to_numpy(dtype=float)).any():
-        ax.text(0.5, 0.5, "no data (no trial reached it)", transform=ax.transAxes, ha="center", color="0.4")
+        ax.text(0.5, 0.5, "no data:\nno trial reached it", transform=ax.transAxes, ha="center", va="center", color="0.4")
     ax.set_ylabel(label)
 
 
@@ -144,7 +144,7 @@ def speed_panel(ax, speed: pd.DataFrame, trial_type: str, spec: TaskSpec):
     _shade_epochs(ax, spec, trial_type, 1)
     ax.fill_between(sub["time_bin"], sub["q25"], sub["q75"], color=color, alpha=0.3, lw=0)
     ax.plot(sub["time_bin"], sub["median_q"], color=color, lw=1.2)
-    ax.set_yscale("log")
+    log_y(ax)
     ax.set_ylabel(f"{trial_type}\nspeed q")
 
 
@@ -179,12 +179,11 @@ def cross_sequences_figure(tuning: pd.DataFrame, spec: TaskSpec):
 
 def decoding_figure(time_errors: pd.DataFrame, accuracy: pd.DataFrame, spec: TaskSpec):
     """Elapsed-time error, trial-type and first-odor-duration decoding against time."""
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), layout="constrained")
     time_error_panel(axes[0], time_errors, spec)
-    axes[0].legend(loc="upper left", fontsize=7)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=len(spec.draw), fontsize=7)
     accuracy_panel(axes[1], accuracy, "trial_type", spec)
     accuracy_panel(axes[2], accuracy, "first_odor_duration", spec)
-    fig.tight_layout()
     return fig
 
 
@@ -202,7 +201,7 @@ def speed_figure(speed: pd.DataFrame, spec: TaskSpec):
 # ----------------------------------------------------------------------------- sweep figures
 def units_vs_gamma(fractions: pd.DataFrame):
     """Fraction of time cells and of ramping cells against gamma, per trial type and any type."""
-    types = sorted(t for t in fractions["trial_type"].unique() if t != "any") + ["any"]
+    types = type_order(fractions["trial_type"].unique())
     fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.0))
     metric_vs_gamma(axes[0], fractions, "time_cell_fraction", "fraction of time cells", types)
     metric_vs_gamma(axes[1], fractions, "ramping_fraction", "fraction of ramping cells", types)
@@ -224,7 +223,7 @@ def decoding_vs_gamma(decoding: pd.DataFrame):
 def behaviour_vs_gamma(scores: pd.DataFrame):
     """Premature and late rates (beyond the grace), latency, peak output vs gamma, per type, and
     the first crossings per gamma (:func:`crossing_panel`, every type)."""
-    types = [t for t in scores["trial_type"].unique() if t != "all"]
+    types = type_order(t for t in scores["trial_type"].unique() if t != "all")
     fig, axes = plt.subplots(1, 5, figsize=(15, 3.0))
     metric_vs_gamma(axes[0], scores, "premature_rate", "premature: >= 0.5 > grace\nbins before the window", types)
     metric_vs_gamma(axes[1], scores, "late_rate", "late: >= 0.5 > grace\nbins after the window", types)

@@ -1,0 +1,84 @@
+"""Every figure the workflow makes passes the figure check, at one network and at eight gammas x two seeds.
+
+The workflow runs with ``TDNMS_FIGURE_CHECK=error`` (set by ``workflow_helpers.snakemake``), so a
+figure with overlapping text, text off the canvas, a legend over data or an unexplained empty panel
+fails its job.
+"""
+
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from workflow_helpers import REPO, TINY, snakemake, write_config
+
+GAMMAS_8 = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0]  # those of config/manuscript.yaml
+
+
+def tiny(gammas, seeds):
+    training = {**TINY["training"], "max_steps": 100}
+    return {**TINY, "training": training, "sweep": {"gamma": gammas, "seed": seeds}}
+
+
+def run_and_collect(workdir: Path, config: dict) -> list[Path]:
+    write_config(workdir, config)
+    snakemake(workdir)  # raises, with the failing job's log, when a figure fails the check
+    pngs = sorted((workdir / "results").rglob("*.png"))
+    logs = "\n".join(p.read_text() for p in (workdir / "results/logs").rglob("*.log"))
+    assert "FigureCheck" not in logs
+    return pngs
+
+
+def figure_names(pngs):
+    return {re.sub(r"gamma[\d.]+_seed\d+", "MODEL", str(p.relative_to(p.parents[2]))) for p in pngs}
+
+
+EXPECTED = {
+    "outputs", "pca", "fixed_points", "spectrum", "sequences", "sequences_cross", "decoding", "speed",
+    "training_curves", "accuracy_vs_gamma", "summary", "training_status", "units_vs_gamma",
+    "decoding_vs_gamma", "behaviour_vs_gamma", "fixed_points_vs_gamma", "probes_vs_gamma",
+    "fig1_behaviour", "fig2_sequences", "fig3_decoding", "fig4_dynamics",
+}
+
+
+def test_every_figure_of_a_one_network_run_passes_the_check(tmp_path):
+    pngs = run_and_collect(tmp_path, tiny([0.5], [0]))
+    stems = {p.stem for p in pngs}
+    assert EXPECTED <= stems, EXPECTED - stems
+
+
+@pytest.mark.slow
+def test_every_figure_of_an_eight_gamma_two_seed_run_passes_the_check(tmp_path):
+    pngs = run_and_collect(tmp_path, tiny(GAMMAS_8, [0, 1]))
+    stems = {p.stem for p in pngs}
+    assert EXPECTED <= stems, EXPECTED - stems
+    assert len([p for p in pngs if p.stem == "outputs"]) == 16
+
+
+def test_report_captions_name_the_library_colours(repo):
+    from matplotlib.colors import to_rgb
+
+    from tdnms import style
+
+    # The names the captions use describe the colours: hue of each hex colour.
+    hue = {name: matplotlib.colors.rgb_to_hsv(to_rgb(c))[0] * 360 for name, c in style.TYPE_COLORS.items()}
+    ranges = {"green": (90, 180), "orange": (15, 45), "purple": (230, 290), "pink": (300, 345)}
+    for name, colour in style.COLOR_NAMES.items():
+        low, high = ranges[colour]
+        assert low <= hue[name] <= high, (name, colour, hue[name])
+    key = ", ".join(f"{name} {colour}" for name, colour in style.COLOR_NAMES.items())
+    captions = [p for p in (REPO / "report").glob("*.rst") if "trial type" in p.read_text() or "Trial-type" in p.read_text()]
+    assert captions
+    for caption in (REPO / "report").glob("*.rst"):
+        text = caption.read_text()
+        if "colours" in text and "Trial-type" in text:
+            assert key in text, caption.name
+
+
+def test_notebook_takes_its_colours_from_the_library(repo):
+    import nbformat
+
+    code = "\n".join(c.source for c in nbformat.read(repo / "notebooks/explore.ipynb", as_version=4).cells
+                     if c.cell_type == "code")
+    assert "tdnms.type_color" in code and "Dark2" not in code and "#1b9e77" not in code
