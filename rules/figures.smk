@@ -27,6 +27,7 @@ rule plot_model:
     params:
         library=library_code("plot_model"),
         task=config["task"],
+        data_seed=DATA_SEED,
     script:
         "../scripts/plot_model.py"
 

@@ -25,4 +25,5 @@ def main(smk):
     print(frame.to_string(index=False), flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

@@ -14,4 +14,5 @@ def main(smk):
         raise SystemExit(f"a headline conclusion differs from {smk.input.reference}: see {smk.output.report}")
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

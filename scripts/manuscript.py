@@ -65,4 +65,5 @@ def main(smk):
             plots.save_figure(fig, paths, {**meta, "figure": name}, tight=False)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

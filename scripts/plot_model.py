@@ -14,7 +14,7 @@ def read(path, kind):
 def draw(smk):
     inp, out = smk.input, smk.output
     test = task.read_trials(
-        inp.test, task.TaskSpec.from_config(smk.params.task), split="test", data_seed=smk.config["data"]["seed"]
+        inp.test, task.TaskSpec.from_config(smk.params.task), split="test", data_seed=smk.params.data_seed
     )
     spec = test.spec
     hidden = read(inp.hidden, "hidden_states")
@@ -47,4 +47,5 @@ def main(smk):
         draw(smk)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

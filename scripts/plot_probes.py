@@ -46,4 +46,5 @@ def main(smk):
         draw(smk)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821

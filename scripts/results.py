@@ -23,4 +23,5 @@ def main(smk):
     print(text, flush=True)
 
 
-workflow.run(main, snakemake)  # noqa: F821
+if __name__ == "__main__":  # run by Snakemake; importable by tests
+    workflow.run(main, snakemake)  # noqa: F821
