@@ -195,6 +195,8 @@ def main() -> None:
     for threads in args.threads:
         for cap in args.caps:
             rows = run_setting(args, cap, threads)
+            for row in rows:  # the full hashes, for golden values
+                print(json.dumps({"threads": threads, "cap": cap, **row}), file=sys.stderr, flush=True)
             flag = "(none)" if cap == "none" else f"`--xla_cpu_max_isa={cap}`"
             cells = " | ".join(f"{r['steps']}, {r['loss']:.9g}, {r['hash'][:12]}" for r in rows)
             print(f"| {threads} | {flag} | {cells} | {sum(r['seconds'] for r in rows):.0f} |", flush=True)
