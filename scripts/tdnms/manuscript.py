@@ -50,7 +50,8 @@ def new_figure(width_mm: float, height_mm: float):
 
 def letter(ax, text: str) -> None:
     """Bold panel letter at the top left, outside the axes."""
-    ax.text(-0.02, 1.02, text, transform=ax.transAxes, fontsize=9, fontweight="bold", ha="right", va="bottom")
+    ax.annotate(text, (0, 1), xycoords="axes fraction", xytext=(-5, 3), textcoords="offset points",
+                fontsize=9, fontweight="bold", ha="right", va="bottom")
 
 
 def letters(axes) -> None:
@@ -235,8 +236,9 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         mean = sub.groupby("time_bin")["mean_log10_q"].mean() - 2 * np.log10(gamma)
         by_gamma.plot(mean.index, mean.values, color=color, label=f"γ {gamma:g}")
     _shade_epochs(by_gamma, spec, types[0], 1)
-    by_gamma.set_ylabel(f"mean log10 (q / γ²) ({types[0]})")
-    beside(by_gamma, ncol=1 + len(gammas) // 6)
+    by_gamma.set_ylabel(f"mean log10 (q / γ²)\n{types[0]} trials")
+    # Above the panel in rows of four: beside it, the key took the width of panels c-f.
+    by_gamma.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(4, len(gammas)), borderaxespad=0.2)
     counts = fig.add_subplot(grid[1, 2])
     condition = "delay" if "delay" in set(tables["counts"]["condition"]) else tables["counts"]["condition"].iloc[0]
     sub = tables["counts"][tables["counts"]["condition"] == condition]
@@ -245,7 +247,7 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         counts.errorbar(stats["gamma"], stats["mean"], yerr=stats["sem"], color=KIND_STYLE[kind]["color"], label=kind, capsize=2)
     gamma_axis(counts, gammas)
     counts.set_ylabel(f"fixed points ({condition})")
-    counts.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
+    counts.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, borderaxespad=0.2)
     tau = fig.add_subplot(grid[1, 3])
     timescale_panel(tau, tables, condition, gammas)
     spectra = [fig.add_subplot(grid[2, 2 + i]) for i in range(2)]
