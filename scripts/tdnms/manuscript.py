@@ -217,15 +217,21 @@ def timescale_panel(ax, tables: dict, condition: str, gammas) -> None:
 
 def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
     """Fig. 4. ``tables``: speed (sweep), counts (fixed points per kind), eigen {(gamma, seed): table},
-    points {(gamma, seed): table}; spectra of the example seed, condition ``delay`` (or the first)."""
+    points {(gamma, seed): table}, optionally example_speed (the example's rows of speed, kept when
+    unconverged networks leave the sweep tables); spectra of the example seed, condition ``delay`` (or the first)."""
     types = list(spec.draw)
     gammas = sorted(tables["speed"]["gamma"].unique())
     fig = new_figure(width_mm, 125)
     grid = fig.add_gridspec(3, 4)
     speed_axes = [fig.add_subplot(grid[i, :2]) for i in range(len(types[:3]))]
-    example_speed = tables["speed"][(tables["speed"]["gamma"] == example[0]) & (tables["speed"]["seed"] == example[1])]
+    example_speed = tables.get("example_speed")
+    if example_speed is None:
+        speed = tables["speed"]
+        example_speed = speed[(speed["gamma"] == example[0]) & (speed["seed"] == example[1])]
     for ax, name in zip(speed_axes, types):
         pa.speed_panel(ax, example_speed, name, spec)
+        if not len(example_speed):
+            ax.text(0.5, 0.5, "no speed table for the example network", transform=ax.transAxes, ha="center")
     speed_axes[-1].set_xlabel("time bin")
     speed_axes[0].set_title(f"speed q along trajectories, γ {example[0]:g}, seed {example[1]}", loc="left")
     by_gamma = fig.add_subplot(grid[0, 2:])
@@ -261,6 +267,8 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         if eigen is not None:
             sub = eigen[eigen["condition"] == condition]
             ax.scatter(sub["real"], sub["imag"], s=2, color="k", lw=0, alpha=0.5)
+        else:
+            ax.text(0.5, 0.5, f"seed {example[1]}\nleft out", transform=ax.transAxes, ha="center", va="center")
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_title(f"Jacobian, γ {gamma:g}", loc="left")
         ax.set_xlabel("Re λ")
