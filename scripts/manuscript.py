@@ -44,8 +44,11 @@ def main(smk):
         data[name] = read(getattr(inp, name))
     data["eigen"] = {key: read(p) for key, p in layout.by_model(inp.eigen, gammas, seeds).items()}
     data["points"] = {key: read(p) for key, p in layout.by_model(inp.points, gammas, seeds).items()}
-    note = leave_out_unconverged(data, read(inp.status), smk.params.unconverged)
     example = (float(smk.params.example[0]), int(smk.params.example[1]))
+    # The example network's own panels show it even when the sweep panels leave it out.
+    speed = data["speed"]
+    data["example_speed"] = speed[(speed["gamma"] == example[0]) & (speed["seed"] == example[1])]
+    note = leave_out_unconverged(data, read(inp.status), smk.params.unconverged)
     width = float(smk.params.width_mm)
     analysis_config = tables.table_metadata(inp.fractions).get("config", {}).get("analysis")
     meta = tables.provenance(

@@ -50,7 +50,8 @@ def new_figure(width_mm: float, height_mm: float):
 
 def letter(ax, text: str) -> None:
     """Bold panel letter at the top left, outside the axes."""
-    ax.text(-0.02, 1.02, text, transform=ax.transAxes, fontsize=9, fontweight="bold", ha="right", va="bottom")
+    ax.annotate(text, (0, 1), xycoords="axes fraction", xytext=(-5, 3), textcoords="offset points",
+                fontsize=9, fontweight="bold", ha="right", va="bottom")
 
 
 def letters(axes) -> None:
@@ -228,15 +229,21 @@ def timescale_panel(ax, tables: dict, condition: str, gammas) -> None:
 
 def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
     """Fig. 4. ``tables``: speed (sweep), counts (fixed points per kind), eigen {(gamma, seed): table},
-    points {(gamma, seed): table}; spectra of the example seed, condition ``delay`` (or the first)."""
+    points {(gamma, seed): table}, optionally example_speed (the example's rows of speed, kept when
+    unconverged networks leave the sweep tables); spectra of the example seed, condition ``delay`` (or the first)."""
     types = list(spec.draw)
     gammas = sorted(tables["speed"]["gamma"].unique())
     fig = new_figure(width_mm, 125)
     grid = fig.add_gridspec(3, 4)
     speed_axes = [fig.add_subplot(grid[i, :2]) for i in range(len(types[:3]))]
-    example_speed = tables["speed"][(tables["speed"]["gamma"] == example[0]) & (tables["speed"]["seed"] == example[1])]
+    example_speed = tables.get("example_speed")
+    if example_speed is None:
+        speed = tables["speed"]
+        example_speed = speed[(speed["gamma"] == example[0]) & (speed["seed"] == example[1])]
     for ax, name in zip(speed_axes, types):
         pa.speed_panel(ax, example_speed, name, spec)
+        if not len(example_speed):
+            ax.text(0.5, 0.5, "no speed table for the example network", transform=ax.transAxes, ha="center")
     speed_axes[-1].set_xlabel("time bin")
     speed_axes[0].set_title(f"speed q along trajectories, γ {example[0]:g}, seed {example[1]}", loc="left")
     by_gamma = fig.add_subplot(grid[0, 2:])
@@ -247,8 +254,9 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         mean = sub.groupby("time_bin")["mean_log10_q"].mean() - 2 * np.log10(gamma)
         by_gamma.plot(mean.index, mean.values, color=color, label=f"γ {gamma:g}")
     _shade_epochs(by_gamma, spec, types[0], 1)
-    by_gamma.set_ylabel(f"mean log10 (q / γ²) ({types[0]})")
-    beside(by_gamma, ncol=1 + len(gammas) // 6)
+    by_gamma.set_ylabel(f"mean log10 (q / γ²)\n{types[0]} trials")
+    # Above the panel in rows of four: beside it, the key took the width of panels c-f.
+    by_gamma.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(4, len(gammas)), borderaxespad=0.2)
     counts = fig.add_subplot(grid[1, 2])
     condition = "delay" if "delay" in set(tables["counts"]["condition"]) else tables["counts"]["condition"].iloc[0]
     sub = tables["counts"][tables["counts"]["condition"] == condition]
@@ -257,7 +265,7 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         counts.errorbar(stats["gamma"], stats["mean"], yerr=stats["sem"], color=KIND_STYLE[kind]["color"], label=kind, capsize=2)
     gamma_axis(counts, gammas)
     counts.set_ylabel(f"fixed points ({condition})")
-    counts.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
+    counts.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, borderaxespad=0.2)
     tau = fig.add_subplot(grid[1, 3])
     timescale_panel(tau, tables, condition, gammas)
     spectra = [fig.add_subplot(grid[2, 2 + i]) for i in range(2)]
@@ -271,6 +279,8 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         if eigen is not None:
             sub = eigen[eigen["condition"] == condition]
             ax.scatter(sub["real"], sub["imag"], s=2, color="k", lw=0, alpha=0.5)
+        else:
+            ax.text(0.5, 0.5, f"seed {example[1]}\nleft out", transform=ax.transAxes, ha="center", va="center")
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_title(f"Jacobian, γ {gamma:g}", loc="left")
         ax.set_xlabel("Re λ")

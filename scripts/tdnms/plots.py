@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -162,11 +163,15 @@ def add_note(fig, text: str) -> None:
     """A line of text under the axes (e.g. which networks a sweep figure leaves out)."""
     if not text:
         return
-    if fig.get_layout_engine() is not None and "Constrained" in type(fig.get_layout_engine()).__name__:
-        # A figure saved at its exact size (manuscript): the layout makes room for the line.
-        fig.supxlabel(text, x=0.01, ha="left", fontsize=6, color="tab:red")
+    constrained = fig.get_layout_engine() is not None and "Constrained" in type(fig.get_layout_engine()).__name__
+    size = 6 if constrained else 7
+    # Wrapped to the figure's width (a DejaVu Sans character is about 0.6 font sizes wide).
+    text = textwrap.fill(text, width=max(40, int(0.95 * fig.get_figwidth() * 72 / (0.6 * size))))
+    if constrained:
+        # A figure saved at its exact size (manuscript): the layout makes room for the lines.
+        fig.supxlabel(text, x=0.01, ha="left", fontsize=size, color="tab:red")
     else:
-        fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=7, color="tab:red", wrap=True)
+        fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=size, color="tab:red")
 
 
 def empty_figure(text: str):
@@ -186,25 +191,37 @@ def _split_marked(frame: pd.DataFrame, marked) -> tuple[pd.DataFrame, pd.DataFra
     return frame.loc[~is_marked], frame.loc[is_marked]
 
 
-def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion: float):
-    """Loss (top) and worst-type validation accuracy (bottom) per gamma, one line per seed."""
+def training_curves(histories: dict[tuple[float, int], pd.DataFrame], criterion: float, per_row: int = 4):
+    """Loss (upper) and worst-type validation accuracy (lower panel) per gamma, one line per seed.
+
+    Gammas fill rows of at most ``per_row`` panel pairs, so a long sweep stays page-shaped.
+    """
     gammas = sorted({g for g, _ in histories})
-    fig, axes = plt.subplots(2, len(gammas), figsize=(3.2 * len(gammas), 4.6), sharey="row", squeeze=False)
-    for col, g in enumerate(gammas):
+    ncol = min(per_row, len(gammas))
+    blocks = -(-len(gammas) // ncol)
+    fig, axes = plt.subplots(2 * blocks, ncol, figsize=(3.0 * ncol + 1.0, 4.4 * blocks), squeeze=False)
+    for k in range(blocks * ncol):
+        loss_ax, acc_ax = axes[2 * (k // ncol), k % ncol], axes[2 * (k // ncol) + 1, k % ncol]
+        if k >= len(gammas):
+            loss_ax.set_visible(False)
+            acc_ax.set_visible(False)
+            continue
         for (gamma, seed), h in sorted(histories.items()):
-            if gamma != g:
+            if gamma != gammas[k]:
                 continue
-            axes[0, col].plot(h["step"], h["loss"], lw=0.8, label=str(seed))
+            color = f"C{sorted({s for _, s in histories}).index(seed) % 10}"
+            loss_ax.plot(h["step"], h["loss"], lw=0.8, color=color, label=str(seed))
             acc_cols = [c for c in h.columns if c.startswith("accuracy_")]
             ev = h.dropna(subset=acc_cols)
-            axes[1, col].plot(ev["step"], ev[acc_cols].min(axis=1), lw=1, marker=".", ms=3)
-        axes[0, col].set_title(f"gamma {g:g}")
-        log_y(axes[0, col])
-        axes[1, col].axhline(criterion, color="k", ls="--", lw=0.7)
-        axes[1, col].set_xlabel("training step")
-        axes[1, col].set_ylim(0, 1.05)
-    axes[0, 0].set_ylabel("training loss")
-    axes[1, 0].set_ylabel("worst trial type\nvalidation accuracy")
+            acc_ax.plot(ev["step"], ev[acc_cols].min(axis=1), lw=1, marker=".", ms=3, color=color)
+        loss_ax.set_title(f"γ {gammas[k]:g}")
+        log_y(loss_ax)
+        acc_ax.axhline(criterion, color="k", ls="--", lw=0.7)
+        acc_ax.set_xlabel("training step")
+        acc_ax.set_ylim(0, 1.05)
+        if k % ncol == 0:
+            loss_ax.set_ylabel("training loss")
+            acc_ax.set_ylabel("worst trial type\nvalidation accuracy")
     axes[0, -1].legend(title="model seed", ncol=1 + len({s for _, s in histories}) // 12, **BESIDE)
     fig.tight_layout()
     return fig

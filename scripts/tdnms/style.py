@@ -45,8 +45,12 @@ class GammaFormatter(ticker.Formatter):
     labels' font size: the smallest and largest gamma are always labelled.
     """
 
-    GAP_EM = 0.6  # free space between two labels, in font sizes
-    CHAR_EM = 0.62  # width of a digit or point, in font sizes (DejaVu Sans: 0.64 digit, 0.32 point)
+    GAP_EM = 0.5  # free space between two labels, in font sizes
+    DIGIT_EM, POINT_EM = 0.64, 0.32  # advance widths in DejaVu Sans, in font sizes
+
+    @classmethod
+    def width_em(cls, label: str) -> float:
+        return sum(cls.POINT_EM if c == "." else cls.DIGIT_EM for c in label)
 
     def __init__(self, gammas):
         self.gammas = np.asarray(sorted(gammas), dtype=float)
@@ -66,7 +70,7 @@ class GammaFormatter(ticker.Formatter):
         ticks = axis.get_major_ticks(len(values))
         size_px = ticks[0].label1.get_fontsize() * axis.figure.dpi / 72 if ticks else 8.0
         x = axis.axes.get_xaxis_transform().transform(np.column_stack([values, np.zeros(len(values))]))[:, 0]
-        half = [(len(f"{v:g}") * self.CHAR_EM * size_px) / 2 for v in values]
+        half = [self.width_em(f"{v:g}") * size_px / 2 for v in values]
         gap = self.GAP_EM * size_px
         keep = [len(values) - 1]  # right to left: the largest gamma (often 1) always labelled
         for i in range(len(values) - 2, -1, -1):
