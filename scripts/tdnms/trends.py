@@ -35,7 +35,7 @@ def spearman_permutation(x, y, n_permutations: int = N_PERMUTATIONS, seed: int =
         return float("nan"), 1.0
     rx = (rx - rx.mean()) / np.linalg.norm(rx - rx.mean())
     ry = (ry - ry.mean()) / np.linalg.norm(ry - ry.mean())
-    rho = round(float(rx @ ry), 12)  # no -1e-17 for a zero correlation
+    rho = round(float(rx @ ry), 12) + 0.0  # a zero correlation prints as 0, not -1e-17 or -0
     rng = np.random.default_rng(seed)
     exceed = 0
     for start in range(0, n_permutations, 2000):  # blocks bound the memory of the permuted copies
