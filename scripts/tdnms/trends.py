@@ -35,7 +35,7 @@ def spearman_permutation(x, y, n_permutations: int = N_PERMUTATIONS, seed: int =
         return float("nan"), 1.0
     rx = (rx - rx.mean()) / np.linalg.norm(rx - rx.mean())
     ry = (ry - ry.mean()) / np.linalg.norm(ry - ry.mean())
-    rho = float(rx @ ry)
+    rho = round(float(rx @ ry), 12) + 0.0  # a zero correlation prints as 0, not -1e-17 or -0
     rng = np.random.default_rng(seed)
     exceed = 0
     for start in range(0, n_permutations, 2000):  # blocks bound the memory of the permuted copies
@@ -54,12 +54,17 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
-def per_gamma(networks: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    """One row per (metric, gamma): n (networks with a value), mean and SEM (ddof 1) over seeds."""
+def per_gamma(networks: pd.DataFrame, metrics: list[str], gammas=None) -> pd.DataFrame:
+    """One row per (metric, gamma): n (networks with a value), mean and SEM (ddof 1) over seeds.
+
+    ``gammas``: the rows to make (default: the gammas of ``networks``); a gamma without
+    networks gets n 0 and NaN.
+    """
     rows = []
+    gammas = sorted(networks["gamma"].unique()) if gammas is None else sorted(gammas)
     for metric in metrics:
-        for gamma, sub in networks.groupby("gamma", sort=True):
-            values = sub[metric].astype(float).dropna()
+        for gamma in gammas:
+            values = networks.loc[networks["gamma"] == gamma, metric].astype(float).dropna()
             n = len(values)
             sem = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
             rows.append(
@@ -95,9 +100,10 @@ def results_table(networks: pd.DataFrame, metrics: list[str], describe=str, **op
     Only networks that reached the criterion count (``reached`` column, if present).
     ``describe`` maps a metric to its description (column ``description``).
     """
+    gammas = networks["gamma"].unique()
     if "reached" in networks:
         networks = networks[networks["reached"].astype(bool)]
-    table = per_gamma(networks, metrics).merge(
+    table = per_gamma(networks, metrics, gammas).merge(
         trends(networks, metrics, **options).rename(columns={"n": "n_trend"}), on="metric", how="left"
     )
     table.insert(1, "description", table["metric"].map(describe))
