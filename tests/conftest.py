@@ -45,3 +45,22 @@ def tiny_workflow(tmp_path_factory):
         _tiny_failure.append(str(err))
         raise
     return workdir, proc
+
+
+# What the fast loop (`pytest -m "not slow"`) leaves out besides the tests marked slow by
+# hand: any test that starts Snakemake or another process, or trains a network. Each costs
+# seconds of start-up; together they are most of the suite's time.
+_HEAVY = ("snakemake(", "SNAKEMAKE", "subprocess.", "train.train(", "train_with_curriculum(")
+
+
+def pytest_collection_modifyitems(config, items):
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function else ""
+        except (OSError, TypeError):
+            source = ""
+        if any(marker in source for marker in _HEAVY):
+            item.add_marker(pytest.mark.slow)
