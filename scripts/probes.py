@@ -4,6 +4,7 @@ import pandas as pd
 
 from tdnms import probes, tables, task, workflow
 from tdnms.parameters import read_parameters
+from tdnms.provenance import describe
 
 
 def main(smk):
@@ -13,7 +14,9 @@ def main(smk):
     params = read_parameters(smk.input.model)  # plain arrays: the probes run in NumPy, no TensorFlow
     # Probe noise: its own stream per network, apart from training's (seed, purpose) streams.
     table = probes.run_probes(params, spec, cfg, seed=[cfg.seed, seed, int(float(smk.wildcards.gamma) * 1e6)])
-    summary = probes.summarise(table, probes.trained_durations(spec))
+    # The fit stays within the durations this network was trained on (a compared run's own task).
+    trained = task.TaskSpec.from_config(describe(smk.input.model)["config"]["task"])
+    summary = probes.summarise(table, probes.trained_durations(trained))
     row = {"gamma": float(smk.wildcards.gamma), "seed": seed, "trained_on": smk.params.trained_on, **summary}
     meta = tables.provenance(
         "probes", config={"task": spec.to_dict(), "probes": smk.params.probes}, seed=seed, model=smk.input.model

@@ -51,7 +51,7 @@ train             batched, seeded, resumable training to a behavioural criterion
 curriculum        staged training on widening timing ranges (timing variant)
 status            which networks reached the criterion; flags and figure notes
 score             per-trial behavioural scoring and summaries
-behaviour         timing of the output: premature and early responses, latency, peak
+behaviour         timing of the output: premature and late responses, first crossing, latency, peak
 analysis          hidden-state tables and their principal components
 fixed_points      fixed and slow points of the trained dynamics (a package)
 units             single units: tuning, shuffle-tested time cells, ramping cells

@@ -79,7 +79,8 @@ def crossing_panel(ax, scores: pd.DataFrame, types: list[str], grace: int | None
     Each quantile is averaged over seeds (Vincent averaging, so every network weighs
     the same): bar 25-75 %, whiskers 10-90 %, dot the median. The window opens at 0
     (green line); with ``grace``, a dashed line marks -grace (crossings left of it are
-    premature). Returns the number of (gamma, type) distributions drawn.
+    premature). The axis is linear within max(grace, 10) bins of the opening and logarithmic
+    beyond. Returns the number of (gamma, type) distributions drawn.
     """
     from .behaviour import CROSSING_QUANTILES, crossing_column
 
@@ -103,6 +104,20 @@ def crossing_panel(ax, scores: pd.DataFrame, types: list[str], grace: int | None
     ax.axvline(0, color="tab:green", lw=0.8)
     if grace:
         ax.axvline(-grace, color="0.4", lw=0.7, ls="--")
+    # Linear within +-max(grace, 10) bins, where on-time crossings lie; logarithmic beyond, so an
+    # early response 50 bins ahead does not squeeze the on-time distributions to a point.
+    linear = max(grace or 0, 10)
+    ax.set_xscale("symlog", linthresh=linear, linscale=1.5)
+    ends = [line.get_xdata() for line in ax.get_lines() if len(line.get_xdata()) == 2]
+    low = min([-linear] + [float(np.min(x)) for x in ends])
+    high = max([linear] + [float(np.max(x)) for x in ends])
+    ticks = {0, -linear, linear} | ({-5, 5} if linear >= 10 else set())
+    ticks |= {-10 * int(-low // 10)} if low < -2 * linear else set()
+    ticks |= {10 * int(high // 10)} if high > 2 * linear else set()
+    ax.set_xlim(low * (1.15 if low < -linear else 1.05), high * (1.15 if high > linear else 1.05))
+    ticks = sorted(ticks)
+    ax.set_xticks(ticks, [f"{t:d}" for t in ticks])
+    ax.minorticks_off()
     ax.set_yticks(range(len(gammas)), [f"{g:g}" for g in gammas])
     ax.set_ylim(len(gammas) - 0.5, -0.5)
     ax.set_ylabel("gamma")

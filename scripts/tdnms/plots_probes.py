@@ -129,7 +129,13 @@ def model_figure(table: pd.DataFrame, summary: dict, title: str = ""):
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    fig.text(0.01, 0.0, POOR_NOTE + " Filled points: probes the fit used.", fontsize=7, va="top", wrap=True)
+    span = _fit_of(summary)["span"]
+    used = f" ({span[0]}-{span[1]} bins)" if span else ""
+    note = (
+        f"Filled points: probes whose durations both lie within the trained durations{used}, the only ones the "
+        f"fit uses; open: the others. Dashed curve: a poor fit (pseudo-R² < {psychometric.POOR_FIT_R2:g}, or flat P(go))."
+    )
+    fig.text(0.01, 0.0, note, fontsize=7, va="top", wrap=True)
     return fig
 
 
