@@ -45,7 +45,8 @@ timing            the timing variant: per-trial onsets, delays and durations
 shortcut          does a single time bin predict the answer? (cross-validated, per bin)
 model             the Keras 3 leaky RNN (cell, fused layer, network builder)
 parameters        trained weights read from a ``.keras`` file without TensorFlow
-runtime           TensorFlow set-up (threads, determinism, quiet logs) and batched inference
+runtime           TensorFlow set-up (threads, determinism, pinned XLA code generation) and batched inference
+forward           the noise-free (or noisy) NumPy forward pass from saved parameters, and the readout
 step              the XLA-compiled training step and its private-noise stream
 train             batched, seeded, resumable training to a behavioural criterion
 curriculum        staged training on widening timing ranges (timing variant)
@@ -70,16 +71,14 @@ provenance        ``python -m tdnms.provenance FILE``: where an output came from
 fingerprint       rerun fingerprints of the library code each rule runs
 workflow          glue for the thin entry scripts (logs, failures)
 results           the ``Results`` entry point to a results folder
+summary           one row per network: outcome, headline metrics, weight hash (``networks.csv``)
+trends            headline metrics against gamma: mean and SEM over seeds, permutation-tested trends
+compare           ``python -m tdnms.compare A B``: reproducibility report of two runs
 """
 
 import importlib
 import sys
 import warnings
-
-# Quiets TensorFlow's start-up logs (environment variables) before anything imports it.
-# By module name: runtime's functions import TensorFlow and Keras lazily, and jobs that
-# never call them (the env and fingerprint scans follow import statements) need neither.
-importlib.import_module(f"{__name__}.runtime")
 
 __version__ = "0.1.0"
 

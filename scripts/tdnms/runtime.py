@@ -4,7 +4,7 @@
 the analyses that run a network) applies before TensorFlow runs an op. It sets
 TensorFlow's environment: quiet start-up logs, the XLA flags that make the
 compiled code the same on every x86-64 CPU with AVX2 (:data:`PORTABLE_XLA_FLAGS`),
-thread counts and op determinism. Importing this module (``import tdnms`` does)
+thread counts and op determinism. Importing this module (or ``tdnms``)
 sets nothing: the environment is only touched by :func:`configure_tensorflow`.
 
 :func:`infer` is the one noise-free forward pass used by validation during
