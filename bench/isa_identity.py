@@ -16,7 +16,7 @@ CPU); ``--extra-flags`` adds XLA flags to every setting.
 
     PYTHONPATH=scripts python bench/isa_identity.py --stages results/models/gamma0.5/seed0.keras
 
-runs the stages after training (TensorFlow inference, PCA, fixed points,
+runs the stages after training (NumPy simulation, PCA, fixed points,
 decoding, probes, trajectory speed: smaller than the workflow's) once per
 environment that makes NumPy and OpenBLAS pick other kernels (``OPENBLAS_CORETYPE``,
 ``NPY_DISABLE_CPU_FEATURES``) and prints, per output, whether it is identical to
@@ -87,18 +87,16 @@ def stages(model_path: str, out: str) -> None:
     import numpy as np
     import yaml
 
-    from tdnms import analysis, decoding, parameters, probes, task, train, trajectory_speed
+    from tdnms import analysis, decoding, forward, parameters, probes, task, trajectory_speed
     from tdnms.fixed_points.conditions import fixed_points_from_config
-    from tdnms.model import hidden_states, load_model
 
-    train.configure_tensorflow(1)
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     spec = task.TaskSpec.from_config(config["task"])
     test = task.generate(spec, 60, seed=task.split_seed(config["data"]["seed"], "test"))
-    hidden, outputs = hidden_states(load_model(model_path), test.inputs)
+    params = parameters.read_parameters(model_path)
+    hidden, outputs = forward.forward(params, test.inputs)  # as the simulate job runs it
     frame = analysis.hidden_frame(hidden, outputs, test)
     projections, explained, _ = analysis.fit_pca(frame, 3)
-    params = parameters.read_parameters(model_path)
     fp_options = {**config["analysis"]["fixed_points"], "n_initial_states": 64}
     points = fixed_points_from_config(params, frame, fp_options)[0]
     states, _, trial_types = analysis.trial_tensor(frame)
