@@ -47,6 +47,5 @@ def test_importing_tdnms_modules_leaves_backend_and_rcparams_alone(changes):
     assert changes["rc"] == [], changes["rc"]
 
 
-@pytest.mark.xfail(reason="tdnms.runtime may still set TensorFlow's environment variables at import (another issue)")
 def test_importing_tdnms_modules_leaves_the_environment_alone(changes):
     assert changes["env"] == [], changes["env"]
