@@ -4,8 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless jobs: the library leaves the backend to its callers
 
-import json  # noqa: E402
-
 import pandas as pd  # noqa: E402
 
 from tdnms import layout, plots, plots_analysis, status, tables, workflow  # noqa: E402
@@ -16,9 +14,8 @@ def stacked(paths, kind, gammas, seeds):
 
     def read(path):
         if kind == "decoding_summary":
-            record = json.loads(open(path).read())
-            return pd.DataFrame([{k: v for k, v in record.items() if k != "_provenance"}])
-        return tables.read_table(path, kind=kind)[0].to_pandas()
+            return pd.DataFrame([tables.read_json(path, kind=kind)])
+        return tables.read_frame(path, kind=kind)
 
     return layout.stack(paths, gammas, seeds, read)
 
@@ -30,7 +27,7 @@ def draw(smk):
     analysis_config = tables.table_metadata(inp.fractions[0]).get("config", {}).get("analysis")
     config = {"gamma": gammas, "seed": seeds, "analysis": analysis_config, "unconverged": mode}
     meta = tables.provenance("sweep_analysis", config=config, noise="noise-free test trials")
-    flags = tables.read_table(inp.status, kind="training_status")[0].to_pandas()
+    flags = tables.read_frame(inp.status, kind="training_status")
     frames = {
         "fractions": stacked(inp.fractions, "unit_fractions", gammas, seeds),
         "decoding": stacked(inp.summaries, "decoding_summary", gammas, seeds),
@@ -40,7 +37,7 @@ def draw(smk):
     for name, frame in frames.items():
         frames[name] = status.flag(frame, flags)
         tables.write_frame(frames[name], out[name], meta)
-    scores = tables.read_table(inp.scores, kind="sweep_scores")[0].to_pandas()
+    scores = tables.read_frame(inp.scores, kind="sweep_scores")
     figure_meta = tables.provenance(
         "figure", config=config, noise="noise-free test trials", unconverged=status.unconverged(flags)
     )
@@ -51,9 +48,8 @@ def draw(smk):
     }
     for name, (draw, frame) in drawn.items():
         shown, missed = status.for_figures(frame, mode)
-        fig = draw(shown) if len(shown) else plots.empty_figure("No network reached the training criterion.")
-        plots.add_note(fig, status.figure_note(missed, mode))
-        plots.save_figure(fig, {"png": out[f"{name}_png"], "pdf": out[f"{name}_pdf"]}, figure_meta)
+        note = status.figure_note(missed, mode)
+        plots.save_sweep_figure(lambda: draw(shown), len(shown), note, plots.figure_paths(out, name), figure_meta)
     fractions = frames["fractions"]
     print(fractions[fractions["trial_type"] == "any"].to_string(index=False), flush=True)
     print(frames["decoding"].to_string(index=False), flush=True)

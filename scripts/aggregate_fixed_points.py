@@ -14,20 +14,16 @@ def draw(smk):
         smk.input.points,
         gammas,
         seeds,
-        lambda p: count_by_kind(tables.read_table(p, kind="fixed_points")[0].to_pandas()),
+        lambda p: count_by_kind(tables.read_frame(p, kind="fixed_points")),
     )
-    flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
+    flags = tables.read_frame(smk.input.status, kind="training_status")
     table = status.flag(counts, flags)
     meta = tables.provenance("sweep_fixed_points", config={"gamma": gammas, "seed": seeds})
     tables.write_frame(table, smk.output.table, meta)
     shown, missed = status.for_figures(table, mode)
-    if len(shown):
-        fig = plots.fixed_points_vs_gamma(shown, set(missed) if mode == "mark" else set())
-    else:
-        fig = plots.empty_figure("No network reached the training criterion.")
-    plots.add_note(fig, status.figure_note(missed, mode))
-    out = smk.output
-    plots.save_figure(fig, {"png": out.fixed_points_vs_gamma_png, "pdf": out.fixed_points_vs_gamma_pdf}, meta)
+    make = lambda: plots.fixed_points_vs_gamma(shown, set(missed) if mode == "mark" else set())  # noqa: E731
+    paths = plots.figure_paths(smk.output, "fixed_points_vs_gamma")
+    plots.save_sweep_figure(make, len(shown), status.figure_note(missed, mode), paths, meta)
     print(table.to_string(index=False), flush=True)
 
 

@@ -8,9 +8,9 @@ from tdnms import layout, status, tables, workflow
 def stacked(paths, flags_path, gammas, seeds):
     """Probe summaries in sweep order, each flagged with its network's training outcome."""
     frames = [
-        tables.read_table(p, kind="probes")[0].to_pandas() for p in layout.by_model(paths, gammas, seeds).values()
+        tables.read_frame(p, kind="probes") for p in layout.by_model(paths, gammas, seeds).values()
     ]
-    flags = tables.read_table(flags_path, kind="training_status")[0].to_pandas()
+    flags = tables.read_frame(flags_path, kind="training_status")
     return status.flag(pd.concat(frames, ignore_index=True), flags)
 
 

@@ -33,7 +33,7 @@ def leave_out_unconverged(data: dict, flags, mode: str) -> str:
 
 def main(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
-    read = lambda path: tables.read_table(path)[0].to_pandas()  # noqa: E731
+    read = lambda path: tables.read_frame(path)  # noqa: E731
     inp = smk.input
     gammas, seeds = smk.params.gammas, smk.params.seeds
     data = {name: read(getattr(inp, name)) for name in ("scores", "fractions", "decoding", "accuracy", "speed", "counts")}
@@ -58,14 +58,10 @@ def main(smk):
     )
     with manuscript.style():
         for name, build in FIGURES.items():
-            if len(data["scores"]):
-                fig = build(spec, data, example, width)
-            else:
-                fig = plots.empty_figure("No network reached the training criterion.")
-            plots.add_note(fig, note)
-            paths = {"png": getattr(smk.output, f"{name}_png"), "pdf": getattr(smk.output, f"{name}_pdf")}
-            # Exactly width_mm wide: the constrained layout keeps every label on the page.
-            plots.save_figure(fig, paths, {**meta, "figure": name}, tight=False)
+            make = lambda: build(spec, data, example, width)  # noqa: E731
+            # Exactly width_mm wide (not tight): the constrained layout keeps every label on the page.
+            paths, figure_meta = plots.figure_paths(smk.output, name), {**meta, "figure": name}
+            plots.save_sweep_figure(make, len(data["scores"]), note, paths, figure_meta, tight=False)
 
 
 if __name__ == "__main__":  # run by Snakemake; importable by tests

@@ -9,7 +9,7 @@ from tdnms import plots, plots_analysis, tables, task, workflow  # noqa: E402
 
 def draw(smk):
     spec = task.TaskSpec.from_config(smk.params.task)
-    read = lambda path, kind: tables.read_table(path, kind=kind)[0].to_pandas()  # noqa: E731
+    read = lambda path, kind: tables.read_frame(path, kind=kind)  # noqa: E731
     table, source = tables.read_table(smk.input.tuning, kind="tuning")
     tuning = table.to_pandas()
     # The method parameters travel with the figure: those of the analysis that made the tables.

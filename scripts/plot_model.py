@@ -8,7 +8,7 @@ from tdnms import plots, tables, task, workflow  # noqa: E402
 
 
 def read(path, kind):
-    return tables.read_table(path, kind=kind)[0].to_pandas()
+    return tables.read_frame(path, kind=kind)
 
 
 def draw(smk):

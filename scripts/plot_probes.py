@@ -9,12 +9,12 @@ from tdnms import layout, plots, plots_probes, status, tables, workflow  # noqa:
 
 def stacked(paths, gammas, seeds):
     """Per-network probe tables with gamma and seed columns, paired with their network by path."""
-    return layout.stack(paths, gammas, seeds, lambda p: tables.read_table(p, kind="probes")[0].to_pandas())
+    return layout.stack(paths, gammas, seeds, lambda p: tables.read_frame(p, kind="probes"))
 
 
 def draw(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
-    summaries = tables.read_table(smk.input.summaries, kind="sweep_probes")[0].to_pandas()
+    summaries = tables.read_frame(smk.input.summaries, kind="sweep_probes")
     meta = tables.provenance("figure", config={"gamma": gammas, "seed": seeds, "unconverged": mode})
     own = stacked(smk.input.tables, gammas, seeds)
     label = smk.params.trained_on
@@ -30,15 +30,14 @@ def draw(smk):
         )
     shown, missed = status.for_figures(summaries, mode)
     note = status.figure_note(missed, mode)
-    fig = plots_probes.probes_vs_gamma(shown) if len(shown) else plots.empty_figure("No network reached the criterion.")
-    plots.add_note(fig, note)
-    plots.save_figure(fig, {"png": smk.output.sweep_png, "pdf": smk.output.sweep_pdf}, meta)
+    paths = plots.figure_paths(smk.output, "sweep")
+    plots.save_sweep_figure(lambda: plots_probes.probes_vs_gamma(shown), len(shown), note, paths, meta)
     if smk.params.compare_label:
         other = stacked(smk.input.compare_tables, gammas, seeds)
         groups = {smk.params.compare_label: other, label: own}
         figure = plots_probes.comparison_figure(dict(sorted(groups.items())), shown)
         plots.add_note(figure, note)
-        plots.save_figure(figure, {"png": smk.output.compare_png, "pdf": smk.output.compare_pdf}, meta)
+        plots.save_figure(figure, plots.figure_paths(smk.output, "compare"), meta)
 
 
 def main(smk):

@@ -9,14 +9,14 @@ from tdnms import layout, plots, status, tables, workflow  # noqa: E402
 
 def draw(smk):
     gammas, seeds, mode = smk.params.gammas, smk.params.seeds, smk.params.unconverged
-    flags = tables.read_table(smk.input.status, kind="training_status")[0].to_pandas()
-    scores = tables.read_table(smk.input.scores, kind="sweep_scores")[0].to_pandas()
-    pca = tables.read_table(smk.input.pca, kind="sweep_pca")[0].to_pandas()
+    flags = tables.read_frame(smk.input.status, kind="training_status")
+    scores = tables.read_frame(smk.input.scores, kind="sweep_scores")
+    pca = tables.read_frame(smk.input.pca, kind="sweep_pca")
     scores, missed = status.for_figures(scores, mode)
     pca, _ = status.for_figures(pca, mode)
     marked = set(missed) if mode == "mark" else set()
     histories = {
-        key: tables.read_table(path, kind="history")[0].to_pandas()
+        key: tables.read_frame(path, kind="history")
         for key, path in layout.by_model(smk.input.histories, gammas, seeds).items()
         if mode == "mark" or key not in missed
     }
@@ -30,9 +30,8 @@ def draw(smk):
         "summary": lambda: plots.sweep_summary(scores, pca, criterion, marked),
     }
     for name, make in draw.items():
-        fig = make() if len(scores) else plots.empty_figure("No network reached the training criterion.")
-        plots.add_note(fig, status.figure_note(missed, mode))
-        plots.save_figure(fig, {"png": smk.output[f"{name}_png"], "pdf": smk.output[f"{name}_pdf"]}, meta)
+        note = status.figure_note(missed, mode)
+        plots.save_sweep_figure(make, len(scores), note, plots.figure_paths(smk.output, name), meta)
 
 
 def main(smk):

@@ -174,6 +174,23 @@ def add_note(fig, text: str) -> None:
         fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=size, color="tab:red")
 
 
+NO_NETWORK = "No network reached the training criterion."
+
+
+def figure_paths(output, name: str) -> dict[str, str]:
+    """``{"png": ..., "pdf": ...}`` of figure ``name`` among a rule's outputs (``<name>_png``, ``<name>_pdf``)."""
+    return {"png": output[f"{name}_png"], "pdf": output[f"{name}_pdf"]}
+
+
+def save_sweep_figure(make, n_rows: int, note: str, paths: dict[str, str], meta: dict, tight: bool = True) -> None:
+    """A figure across the sweep: ``make()`` if it has ``n_rows`` > 0 rows to draw, else a figure
+    saying that no network reached the criterion; ``note`` (networks left out or marked) under
+    it; checked and saved as :func:`save_figure` does."""
+    fig = make() if n_rows else empty_figure(NO_NETWORK)
+    add_note(fig, note)
+    save_figure(fig, paths, meta, tight=tight)
+
+
 def empty_figure(text: str):
     """A small figure that only says why it is empty (e.g. every network was left out)."""
     fig, ax = plt.subplots(figsize=(4.8, 1.2), layout="constrained")
