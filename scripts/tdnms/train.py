@@ -36,7 +36,7 @@ from . import score, tables
 # configure_tensorflow and make_train_step stay reachable as tdnms.train.* for the shared
 # peers benchmark (../shared/peers-bench/e_project.py), which this project does not own.
 from .runtime import configure_tensorflow, predict  # noqa: F401
-from .step import NOISE_ALGORITHM, NoiseStream, default_shards, make_train_step, noise_key
+from .step import NOISE_ALGORITHM, NoiseStream, default_shards, make_train_step
 from .task import TrialSet
 
 
