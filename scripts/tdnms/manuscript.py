@@ -124,9 +124,9 @@ def behaviour_timing_panels(axes, scores: pd.DataFrame, spec: TaskSpec):
     crossing of 0.5 relative to the window's opening on go trials, against gamma."""
     types = list(spec.draw)
     grace = int(scores["grace"].max()) if "grace" in scores and scores["grace"].notna().any() else None
-    beyond = f"> {grace} bins" if grace is not None else ""
-    pa.metric_vs_gamma(axes[0], scores, "premature_rate", f"premature: ≥ 0.5 {beyond}\nbefore the window", types)
-    pa.metric_vs_gamma(axes[1], scores, "late_rate", f"late: ≥ 0.5 {beyond}\nafter the window", types)
+    beyond = f" > {grace} bins" if grace is not None else ""
+    pa.metric_vs_gamma(axes[0], scores, "premature_rate", f"premature rate\n(≥ 0.5{beyond} early)", types)
+    pa.metric_vs_gamma(axes[1], scores, "late_rate", f"late rate\n(≥ 0.5{beyond} late)", types)
     go = [t.name for t in spec.trial_types if t.go and t.name in types]
     pa.crossing_panel(axes[2], scores, go, grace)
     axes[2].set_xlabel("first 0.5 crossing from\nwindow opening (bins)")

@@ -51,6 +51,10 @@ def seed_mean_sem(table: pd.DataFrame, column: str, by: list[str]) -> pd.DataFra
     return out
 
 
+# Columns that are fractions: their axes always span [0, 1], so that a flat 0 or 1 reads as one.
+FRACTIONS = ("accuracy", "premature_rate", "late_rate", "time_cell_fraction", "ramping_fraction")
+
+
 def metric_vs_gamma(ax, table: pd.DataFrame, column: str, label: str, types=None):
     """``column`` against gamma: seeds as dots, mean +- SEM over seeds as a line, one line per type."""
     gammas = sorted(table["gamma"].unique())
@@ -66,6 +70,8 @@ def metric_vs_gamma(ax, table: pd.DataFrame, column: str, label: str, types=None
             label=name if name is not None else None,
         )
     gamma_axis(ax, gammas)
+    if column in FRACTIONS:
+        ax.set_ylim(-0.04, 1.04)
     if not np.isfinite(table[column].to_numpy(dtype=float)).any():
         ax.text(0.5, 0.5, "no data:\nno trial reached it", transform=ax.transAxes, ha="center", va="center", color="0.4")
     ax.set_ylabel(label)
@@ -240,8 +246,8 @@ def behaviour_vs_gamma(scores: pd.DataFrame):
     the first crossings per gamma (:func:`crossing_panel`, every type)."""
     types = type_order(t for t in scores["trial_type"].unique() if t != "all")
     fig, axes = plt.subplots(1, 5, figsize=(15, 3.0))
-    metric_vs_gamma(axes[0], scores, "premature_rate", "premature: >= 0.5 > grace\nbins before the window", types)
-    metric_vs_gamma(axes[1], scores, "late_rate", "late: >= 0.5 > grace\nbins after the window", types)
+    metric_vs_gamma(axes[0], scores, "premature_rate", "premature rate (>= 0.5 more\nthan grace bins early)", types)
+    metric_vs_gamma(axes[1], scores, "late_rate", "late rate (>= 0.5 more\nthan grace bins late)", types)
     metric_vs_gamma(axes[2], scores, "latency", "response latency (bins)", types)
     metric_vs_gamma(axes[3], scores, "peak_output", "peak output in window", types)
     grace = int(scores["grace"].max()) if "grace" in scores and scores["grace"].notna().any() else None

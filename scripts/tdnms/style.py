@@ -83,12 +83,25 @@ class GammaFormatter(ticker.Formatter):
         return {values[i] for i in keep}
 
 
+def _has_round_value(low: float, high: float) -> bool:
+    """Whether [low, high] holds 1, 2 or 5 times a power of ten (a value log_y labels)."""
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    return any(low <= m * 10.0**k <= high for k in decades for m in (1, 2, 5))
+
+
 def log_y(ax) -> None:
     """Log-scaled y axis: decades labelled, and 2 and 5 times a decade when the axis spans less than one.
 
     Matplotlib's own minor labels (2, 3, 4, 6 x 10^k) collide on short panels.
     """
     ax.set_yscale("log")
+    low, high = sorted(ax.get_ylim())
+    if low > 0 and not _has_round_value(low, high):
+        # A range between two round values (13-14 bins) would show no label at all.
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(3))
+        ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_locator(ticker.NullLocator())
+        return
     sci = ticker.LogFormatterSciNotation(labelOnlyBase=False)
     sci.axis = ax.yaxis
 
