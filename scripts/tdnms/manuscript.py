@@ -144,7 +144,7 @@ def figure_sequences(spec: TaskSpec, tables: dict, example, width_mm: float):
     other = types[1] if len(types) > 1 else types[0]
     cross = fig.add_subplot(grid[1, 0])
     pa.sequence_heatmap(cross, tables["tuning"], other, types[0], spec)
-    cross.set_title(f"{other}, even trials, {types[0]} order")
+    cross.set_title(f"{other}, even trials,\n{types[0]} order")  # two lines: one column is narrow at 4 types
     low = [cross, fig.add_subplot(grid[1, 1]), fig.add_subplot(grid[1, 2])]
     order = type_order(tables["fractions"]["trial_type"].unique())
     pa.metric_vs_gamma(low[1], tables["fractions"], "time_cell_fraction", "fraction of time cells", order)
