@@ -202,8 +202,10 @@ def test_outputs_contain_no_pickles(tiny_workflow):
             assert head == magic[path.suffix], path
         elif path.suffix == ".json":
             json.loads(path.read_text())
+        elif path.suffix == ".csv":  # the per-network summary, meant to be diffed and committed
+            assert path.read_text().splitlines()[0].startswith("gamma,seed"), path
         else:
-            assert path.suffix in {".tsv", ".log"}, path
+            assert path.suffix in {".tsv", ".log", ".md", ".txt"}, path
 
 
 def test_code_never_unpickles_or_builds_shell_lines():
