@@ -31,9 +31,14 @@ MAX_GAMMA_LABEL = 24
 
 
 def check_files(paths) -> None:
-    """Raise :class:`ConfigError` for the first config file that writes a key twice (file, key, lines)."""
+    """Raise :class:`ConfigError` for the first config file that writes a key twice (file, key, lines).
+
+    Paths that do not exist here are skipped: Snakemake has read them already (a cluster
+    job may name them relative to another folder).
+    """
     for path in paths:
-        config.load_yaml(path)
+        if Path(path).is_file():
+            config.load_yaml(path)
 
 
 def check_config(settings: dict, schema_path: str | Path | None = None) -> dict:
