@@ -16,6 +16,9 @@ def state():
     rc = {k: repr(dict.__getitem__(matplotlib.rcParams, k)) for k in dict.keys(matplotlib.rcParams)}
     return {"rc": rc, "env": dict(os.environ)}
 
+# TensorFlow, Keras and h5py set variables of their own when imported (TF2_BEHAVIOR,
+# HDF5_PLUGIN_PATH, KMP_*...): theirs, not ours. Import them first; tdnms must add nothing.
+import h5py, keras, tensorflow
 before = state()
 import tdnms
 names = sorted(m.name for m in pkgutil.walk_packages(tdnms.__path__, "tdnms."))
