@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import figure_check, tables
-from .style import TYPE_COLORS, gamma_axis, log_y, type_color, type_order  # noqa: F401 (TYPE_COLORS re-exported)
+from .style import gamma_axis, log_y, type_color, type_order
 from .task import TaskSpec
 
 HOUSE_STYLE = {
@@ -150,10 +150,6 @@ def pca_trajectories(projections: pd.DataFrame, explained: pd.DataFrame, spec: T
     axes[0, -1].legend(handles=handles, fontsize=8, **BESIDE)
     fig.tight_layout()
     return fig
-
-
-# The probe figures (tdnms.plots_probes) import it under this name.
-_gamma_axis = gamma_axis
 
 
 UNCONVERGED_STYLE = {"marker": "x", "color": "tab:red", "s": 22, "zorder": 3}
