@@ -62,5 +62,6 @@ def pytest_collection_modifyitems(config, items):
             source = inspect.getsource(function) if function else ""
         except (OSError, TypeError):
             source = ""
-        if any(marker in source for marker in _HEAVY):
+        # Cluster tests wait for sinfo even when they end up skipped.
+        if any(marker in source for marker in _HEAVY) or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.slow)

@@ -59,6 +59,7 @@ def saved_model(tmp_path_factory):
     return path, np.asarray(model(x)), x
 
 
+@pytest.mark.slow
 def test_keras_load_model_after_import_tdnms_either_order(saved_model, repo, tmp_path):
     path, expected, x = saved_model
     np.save(tmp_path / "x.npy", x)

@@ -169,6 +169,7 @@ def test_gamma_labels_round_trip_and_match_the_wildcard(gamma, label):
     assert float(label) == gamma and re.fullmatch(r"\d+(\.\d+)?", label)
 
 
+@pytest.mark.slow
 def test_every_gamma_in_the_range_round_trips_or_is_rejected_naming_the_field():
     import numpy as np
 

@@ -37,6 +37,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.slow
 def test_every_figure_of_a_one_network_run_passes_the_check(tmp_path):
     pngs = run_and_collect(tmp_path, tiny([0.5], [0]))
     stems = {p.stem for p in pngs}

@@ -33,6 +33,7 @@ def trained(tmp_path_factory, tensorflow_threads):
     return nets, test_set
 
 
+@pytest.mark.slow
 def test_forward_equals_tensorflow_inference_on_trained_networks(trained):
     from tdnms.runtime import infer
 

@@ -57,6 +57,7 @@ SHORT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threads", [1, 2])
 def test_short_run_trains_the_golden_weights(repo, threads):
     steps, loss, digest = SHORT[threads]

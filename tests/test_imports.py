@@ -7,6 +7,9 @@ import sys
 
 import pytest
 
+# One fresh interpreter imports every module (TensorFlow included): seconds, so not in the fast loop.
+pytestmark = pytest.mark.slow
+
 # Run in a fresh interpreter: this test process has long since imported everything.
 PROBE = r"""
 import importlib, json, os, pkgutil, sys

@@ -93,6 +93,7 @@ def test_private_noise_is_standard_normal():
     assert np.abs(z).max() > 4.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shards", [1, 2, 3])
 def test_compiled_step_draws_the_noise_of_its_key(data, shards):
     """The XLA step with key k takes the gradient step of training_loss with NoiseStream.sample noise.
