@@ -12,6 +12,8 @@ from tdnms.parameters import read_parameters
 REPO = Path(__file__).resolve().parents[1]
 
 
+# Both tests against TensorFlow share networks trained in the fixture (seconds): slow, like
+# every test that trains. The hand-computed map and shape checks stay in the fast loop.
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tensorflow_threads):
     """Two networks trained briefly (gamma 0.2 and 1.0), saved and reloaded, and test trials."""
@@ -48,6 +50,7 @@ def test_forward_equals_tensorflow_inference_on_trained_networks(trained):
         assert np.abs(hidden).max() > 0.1  # the states move: the comparison is not of zeros
 
 
+@pytest.mark.slow
 def test_forward_noise_matches_the_model_time_major_pass(trained):
     import tensorflow as tf
 
