@@ -30,8 +30,8 @@ These names are stable and tested; the modules behind them may move.
     (``order``: the trial types shown, for types without a colour of their own).
 
 Importing ``tdnms`` registers the package's Keras classes (``LeakyRNN``,
-``LeakyRNNCell``, ``ActivityL2``), so ``keras.models.load_model(path, safe_mode=True)``
-works after it. Keras is not imported by ``import tdnms`` (importing
+``LeakyRNNCell``, ``ActivityL2``, the portable initializers), so
+``keras.models.load_model(path, safe_mode=True)`` works after it. Keras is not imported by ``import tdnms`` (importing
 it loads TensorFlow, seconds): when Keras is already loaded the classes are
 registered at once, otherwise as soon as Keras is first imported.
 
@@ -44,11 +44,13 @@ task              trial specification, vectorised trial generation, Parquet data
 timing            the timing variant: per-trial onsets, delays and durations
 shortcut          does a single time bin predict the answer? (cross-validated, per bin)
 model             the Keras 3 leaky RNN (cell, fused layer, network builder)
+initializers      initial weights with the same bits on every CPU (NumPy, fixed-order arithmetic)
 parameters        trained weights read from a ``.keras`` file without TensorFlow
 runtime           TensorFlow set-up (threads, determinism, pinned XLA code generation) and batched inference
 forward           the noise-free (or noisy) NumPy forward pass from saved parameters, and the readout
 step              the XLA-compiled training step and its private-noise stream
 train             batched, seeded, resumable training to a behavioural criterion
+stages            fingerprints of each training stage (``python -m tdnms.stages``): where two CPUs part
 curriculum        staged training on widening timing ranges (timing variant)
 status            which networks reached the criterion; flags and figure notes
 score             per-trial behavioural scoring and summaries

@@ -25,6 +25,7 @@ import numpy as np
 from keras import ops
 
 from . import config
+from . import initializers  # a module, not its names: it imports keras, whose import hook imports this module
 
 PACKAGE = "tdnms"
 
@@ -341,7 +342,8 @@ def build_network(
 
     L2 penalties (as in the reference notebook) on the input, recurrent and
     output weights (``weight_l2``) and on hidden and output activity
-    (``activity_l2``); Glorot-uniform input and orthogonal recurrent weights.
+    (``activity_l2``); Glorot-uniform input and orthogonal recurrent weights,
+    drawn from ``seed`` with the same bits on every CPU (:mod:`tdnms.initializers`).
     Arguments left ``None`` take the schema's defaults of the ``model`` section.
     """
     defaults = config.section_defaults("model")
@@ -355,10 +357,8 @@ def build_network(
             raise ValueError(f"model.{name}: expected a number >= 0, got {value!r}")
     weight_reg = keras.regularizers.L2(weight_l2) if weight_l2 > 0 else None
     activity_reg = ActivityL2(activity_l2) if activity_l2 > 0 else None
-    seeds = np.random.SeedSequence(seed).generate_state(4) if seed is not None else [None] * 4
-    init = lambda kind, i: keras.initializers.get(  # noqa: E731
-        {"class_name": kind, "config": {"seed": None if seed is None else int(seeds[i])}}
-    )
+    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(4)] if seed is not None else [None] * 4
+    init = lambda kind, i: kind(seeds[i])  # noqa: E731
     inputs = keras.Input(shape=(None, n_inputs), name="inputs")
     hidden = LeakyRNN(
         units,
@@ -366,17 +366,17 @@ def build_network(
         gamma=gamma,
         noise_std=noise_std,
         noise_at_inference=noise_at_inference,
-        kernel_initializer=init("GlorotUniform", 0),
-        recurrent_initializer=init("Orthogonal", 1),
+        kernel_initializer=init(initializers.PortableGlorotUniform, 0),
+        recurrent_initializer=init(initializers.PortableOrthogonal, 1),
         kernel_regularizer=weight_reg,
         recurrent_regularizer=weight_reg,
         activity_regularizer=activity_reg,
-        seed=None if seed is None else int(seeds[3]),
+        seed=seeds[3],
         name="leaky_rnn",
     )(inputs)
     output = keras.layers.Dense(
         1,
-        kernel_initializer=init("GlorotUniform", 2),
+        kernel_initializer=init(initializers.PortableGlorotUniform, 2),
         kernel_regularizer=weight_reg,
         activity_regularizer=activity_reg,
         name="readout",
@@ -386,6 +386,28 @@ def build_network(
 
 def rnn_layer(model: keras.Model) -> LeakyRNN:
     return model.get_layer("leaky_rnn")
+
+
+def _readout(hidden_tm, kernel, bias):
+    """``hidden_tm @ kernel + bias`` (T, B, 1), with the kernel's gradient summed by XLA itself.
+
+    Autodiff would take the kernel's gradient as one product over all T * B rows,
+    which XLA hands to Eigen, whose blocks over that long sum are sized from the
+    host CPU's caches: the weights would then depend on the machine. An
+    elementwise product and a reduction are compiled by XLA alone, the same on
+    every CPU (the step's compiled code is identical across hosts).
+    """
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def project(h, w, b):
+        def grad(d_y):
+            d_w = tf.reshape(tf.reduce_sum(h * d_y, axis=(0, 1)), tf.shape(w))
+            return tf.matmul(d_y, w, transpose_b=True), d_w, tf.reduce_sum(d_y, axis=(0, 1))
+
+        return tf.matmul(h, w) + b, grad
+
+    return project(hidden_tm, tf.convert_to_tensor(kernel), tf.convert_to_tensor(bias))
 
 
 def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unroll: int | None = None, batch_size=None):
@@ -405,7 +427,7 @@ def training_loss(model: keras.Model, inputs_tm, targets_tm, noise_tm=None, unro
     rnn, readout = rnn_layer(model), model.get_layer("readout")
     cell = rnn.cell
     hidden = rnn.time_major(inputs_tm, noise_tm, unroll=unroll)
-    output = ops.matmul(hidden, readout.kernel) + readout.bias
+    output = _readout(hidden, readout.kernel, readout.bias)
     mse = ops.mean(ops.square(output - targets_tm))
     batch = ops.cast(ops.shape(inputs_tm)[1] if batch_size is None else batch_size, mse.dtype)
     penalties = [
