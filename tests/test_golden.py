@@ -1,76 +1,147 @@
 """Golden values: the weights a seed trains are the same on every x86-64 CPU with AVX2.
 
-Each run trains the default config's network (config.yaml) in a fresh process,
-as a workflow job does (``configure_tensorflow`` first, so XLA reads the pinned
-flags), and compares a sha256 of the weights, the steps and the last loss with
-values recorded when they were pinned. They change only when the model or the
-training recipe changes on purpose, and the commit that changes them says why.
-CI runs on whatever CPU it gets: over time this checks both CPU families
-(bench/README.md lists the CPUs on which it passed).
+Each run trains the default config's network (config.yaml, gamma 0.5, seed 0) in a
+fresh process, as a workflow job does (``configure_tensorflow`` first, so XLA
+reads the pinned flags), and compares every stage's fingerprint
+(:mod:`tdnms.stages`: data, batch order, noise, initial weights, forward pass,
+gradients, weights after 1, 2, 5 and 20 steps) with the values pinned here. On a
+mismatch the failure names the first stage that differs and the CPU, which is
+the stage that depends on the host. The values change only when the model, the
+task or the recipe changes on purpose, and the commit that changes them says
+why. They were pinned after the evidence in bench/README.md ("Same network on
+any machine"); CI runs on whatever CPU it gets and prints it, so every CI run
+adds a row to the table of CPUs the test passed on there.
+
+The rerun test needs no pinned value: two runs on one CPU must agree bit for bit.
 """
 
 import json
 import os
+import platform
 import subprocess
 import sys
 
 import pytest
 
+from tdnms import stages
+
+# threads -> every stage's fingerprint, gamma 0.5, seed 0 of config.yaml
+PINNED = {
+    1: {
+        "data": "ae1cf8db0b571aa6",
+        "batch_order": "d07990f720694fc1",
+        "noise": "e53e350c17a98918",
+        "initial_weights": "c963a979ba785ec8",
+        "forward": "d3f3959175357719",
+        "gradients": "e3bba998d4317228",
+        "after_1_steps": "5391ea19989d83dd",
+        "after_2_steps": "9984a6ab6ae5d7b2",
+        "after_5_steps": "9c334b47408beb94",
+        "after_20_steps": "a937da8e2aee9fff",
+        "loss_after_1_steps": 0.32653316855430603,
+        "loss_after_2_steps": 0.2986222207546234,
+        "loss_after_5_steps": 0.27012792229652405,
+        "loss_after_20_steps": 0.2230621725320816,
+    },
+}
+PINNED[2] = {
+    **PINNED[1],
+    "after_1_steps": "84332221b9890a9d",
+    "after_2_steps": "47f41e05f8148f13",
+    "after_5_steps": "864cf17bee7fbec6",
+    "after_20_steps": "d56a03ff7799f6f4",
+    "loss_after_1_steps": 0.3428899943828583,
+    "loss_after_2_steps": 0.3100455403327942,
+    "loss_after_5_steps": 0.27124321460723877,
+    "loss_after_20_steps": 0.22393205761909485,
+}
+
+# gamma 0.5, seed 0 of the default config to the criterion, 1 thread (the workflow's default)
+TO_CRITERION = (100, 0.15168705582618713, "7d330f10559295e9c854258dd43a1b6f2e77eba4347fb076ce50bca5341e994f")
+
 RUN = """
 import hashlib, json, sys, yaml
 from tdnms import task, train
 
-threads, gamma, seed, max_steps = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+threads, gamma, seed = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 train.configure_tensorflow(threads)
-config = yaml.safe_load(open(sys.argv[5]).read())
+config = yaml.safe_load(open(sys.argv[4]).read())
 spec = task.TaskSpec.from_config(config["task"])
 sets = {
     split: task.generate(spec, int(config["data"][f"n_{split}"]), seed=task.split_seed(config["data"]["seed"], split))
     for split in ("train", "validation")
 }
-training = dict(config["training"])
-if max_steps:
-    training.update(max_steps=max_steps, eval_every=max_steps)
 model, history, reached = train.train(
-    {**config["model"], "gamma": gamma}, train.TrainConfig.from_config(training), sets["train"], sets["validation"],
-    seed=seed, stream=None,
+    {**config["model"], "gamma": gamma}, train.TrainConfig.from_config(config["training"]), sets["train"],
+    sets["validation"], seed=seed, stream=sys.stderr,
 )
 digest = hashlib.sha256(b"".join(w.tobytes() for w in model.get_weights())).hexdigest()
 print(json.dumps({"steps": int(history["step"].iloc[-1]), "loss": float(history["loss"].iloc[-1]), "hash": digest}))
 """
 
 
-def trained(repo, threads: int, gamma: float, seed: int, max_steps: int = 0) -> dict:
-    """Steps, last loss and weight hash of one run in a fresh process (``max_steps`` 0: to the criterion)."""
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            names = [line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")]
+        return names[0] if names else platform.processor()
+    except OSError:
+        return platform.processor() or "unknown CPU"
+
+
+def _python(repo, args: list[str]) -> dict:
+    """Run ``python ARGS`` in a fresh process (no inherited TF_/XLA_ settings); its last stdout line as JSON."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "XLA_"))}
     env["PYTHONPATH"] = str(repo / "scripts")
-    args = [str(threads), str(gamma), str(seed), str(max_steps), str(repo / "config.yaml")]
-    proc = subprocess.run([sys.executable, "-c", RUN, *args], env=env, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=3600, cwd=repo)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout[proc.stdout.index("{") :])
 
 
-# threads -> (steps, loss, sha256 of the weights) after 20 steps, gamma 0.5, seed 0
-SHORT = {
-    1: (20, 0.2335219383239746, "5ee62e109407894c2deda960437ef2ac560cb023671e1add0a6ae29ebed9fa9e"),
-    2: (20, 0.2271011471748352, "99cb7eda1188121e0875dd96f2a35890d5ff8253c4a306287b8cbaa43430358b"),
-}
+def fingerprints(repo, threads: int) -> dict:
+    return _python(repo, ["-m", "tdnms.stages", "--threads", str(threads), "--config", str(repo / "config.yaml")])
+
+
+def mismatch(got: dict, pinned: dict) -> str:
+    """The failure message: the first stage that differs, and every stage's value against the pin."""
+    first = stages.first_difference(got, pinned)
+    rows = [f"  {'!=' if got.get(k) != v else '=='} {k}: got {got.get(k)!r}, pinned {v!r}" for k, v in pinned.items()]
+    return f"first stage that differs on {_cpu()}: {first}\n" + "\n".join(rows)
+
+
+@pytest.fixture(scope="module")
+def stage_runs(repo):
+    return {}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("threads", [1, 2])
-def test_short_run_trains_the_golden_weights(repo, threads):
-    steps, loss, digest = SHORT[threads]
-    got = trained(repo, threads, 0.5, 0, max_steps=steps)
-    assert (got["steps"], got["loss"], got["hash"]) == (steps, loss, digest)
+def test_every_stage_has_the_golden_fingerprint(repo, stage_runs, threads):
+    got = stage_runs.setdefault(threads, fingerprints(repo, threads))
+    assert stages.first_difference(got, PINNED[threads]) is None and got == PINNED[threads], mismatch(
+        got, PINNED[threads]
+    )
 
 
-# gamma 0.5, seed 0 of the default config to the criterion, 1 thread (the workflow's default)
-TO_CRITERION = (140, 0.16733191907405853, "98c00e38326e4b97dae6a88346107512e555ae4684b855fbc3b1a479b69d30af")
+@pytest.mark.slow
+def test_a_rerun_on_this_cpu_is_bit_identical(repo, stage_runs):
+    """Holds on any CPU, pinned values or not: same config, seed and thread count, same bits."""
+    first = stage_runs.setdefault(1, fingerprints(repo, 1))
+    again = fingerprints(repo, 1)
+    assert again == first, mismatch(again, first)
 
 
 @pytest.mark.slow
 def test_default_network_reaches_the_criterion_with_the_golden_weights(repo):
-    steps, loss, digest = TO_CRITERION
-    got = trained(repo, 1, 0.5, 0)
-    assert (got["steps"], got["loss"], got["hash"]) == (steps, loss, digest)
+    got = _python(repo, ["-c", RUN, "1", "0.5", "0", str(repo / "config.yaml")])
+    assert (got["steps"], got["loss"], got["hash"]) == TO_CRITERION, f"on {_cpu()}: {got}"
+
+
+def test_first_difference_names_the_earliest_stage():
+    pinned = {stage: "x" for stage in stages.order()}
+    assert stages.first_difference(dict(pinned), pinned) is None
+    got = {**pinned, "gradients": "y", "after_5_steps": "y"}
+    assert stages.first_difference(got, pinned) == "gradients"
+    assert stages.first_difference({k: v for k, v in pinned.items() if k != "data"}, pinned) == "data"
+    message = mismatch(got, pinned)
+    assert "first stage that differs" in message and ": gradients" in message and "!= after_5_steps" in message
