@@ -188,15 +188,17 @@ def rho_rows(gamma: np.ndarray, values: np.ndarray) -> np.ndarray:
         return np.where(norm > 0, (ry @ rx) / np.where(norm > 0, norm, 1), 0.0)
 
 
+def _too_few(most: int) -> str:
+    return f"at most {most} seeds per gamma in both runs; a trend needs {MIN_SEEDS} seeds at {MIN_GAMMAS} gammas: not judged"
+
+
 def _trend_inputs(a, b, metric, include_unconverged):
     """Both runs' (gamma, value) cut to the gammas both hold with MIN_SEEDS values each; why not, if not."""
     x, y = _values(a, metric, include_unconverged), _values(b, metric, include_unconverged)
     counts = pd.concat([x["gamma"].value_counts(), y["gamma"].value_counts()], axis=1).fillna(0).min(axis=1)
     keep = counts.index[counts >= MIN_SEEDS]
     if len(keep) < MIN_GAMMAS:
-        fewest = int(counts.max()) if len(counts) else 0
-        return x, y, (f"{len(keep)} gammas with >= {MIN_SEEDS} seeds in both runs (at most {fewest} on the smaller "
-                      f"side); a trend needs {MIN_GAMMAS}: not judged from this subset")
+        return x, y, _too_few(int(counts.max()) if len(counts) else 0)
     return x[x["gamma"].isin(keep)], y[y["gamma"].isin(keep)], ""
 
 
@@ -211,7 +213,7 @@ def _paired_trend(a, b, metric, include_unconverged, rng, n_boot) -> dict:
     counts = pd.Series(g).value_counts()
     if (counts >= MIN_SEEDS).sum() < MIN_GAMMAS:
         return {**row, "delta": row["rho_a"] - row["rho_b"], "se": np.nan, "n_per_gamma": counts.mean() if len(g) else 0,
-                "reason": f"{int(counts.max()) if len(g) else 0} shared seeds per gamma at most; needs {MIN_SEEDS} at {MIN_GAMMAS} gammas"}
+                "reason": _too_few(int(counts.max()) if len(g) else 0)}
     keep = np.isin(g, counts.index[counts >= MIN_SEEDS])
     g, va, vb = g[keep], va[keep], vb[keep]
     idx = _strata(g, n_boot, rng)
