@@ -43,7 +43,7 @@ rule results:
 if COMPARE_TO:
 
     rule compare_to_reference:
-        """This run's per-network summary against the reference: fails when a headline conclusion differs."""
+        """This run's summary against the reference (tdnms.compare); fails only on "different"."""
         input:
             networks=rules.results.output.networks,
             reference=COMPARE_TO,

@@ -46,6 +46,35 @@ FIXED_POINT_PREFIXES = {
     "slowest_tau_": "slowest time constant of a stable fixed point, -1/ln|lambda| (bins)",
 }
 
+# Equivalence margins: how far apart two runs may be on a metric and still say the same thing
+# (tdnms.compare, tdnms.verdicts). metric or prefix -> (kind, size, why). "abs": in the metric's
+# unit; "rel": a fraction of the metric's mean |value| over both runs' networks.
+MARGINS = {
+    "reached": ("abs", 0.2, "share of networks at the criterion: two networks in ten"),
+    "steps": ("rel", 0.2, "training cost; steps move in eval_every steps and spread widely over seeds"),
+    "accuracy": ("abs", 0.05, "one test trial in twenty"),
+    "mse": ("rel", 0.2, "no natural unit; a fifth of its size"),
+    "premature_rate": ("abs", 0.05, "a share of trials, as accuracy"),
+    "early_rate": ("abs", 0.05, "a share of trials, as accuracy"),
+    "latency": ("abs", 1.0, "one time bin, the task's resolution"),
+    "time_cell_fraction": ("abs", 0.1, "a share of units: 13 of 128"),
+    "ramping_fraction": ("abs", 0.1, "a share of units: 13 of 128"),
+    "time_error": ("abs", 2.0, "2 bins of decoded elapsed time"),
+    "type_known_bin": ("abs", 10.0, "10 bins, 5% of a 200-bin sequence"),
+    "duration_memory_end": ("abs", 10.0, "10 bins, 5% of a 200-bin sequence"),
+    "psychometric_threshold": ("abs", 2.0, "2 bins of duration difference"),
+    "psychometric_pse": ("abs", 2.0, "2 bins of duration difference"),
+    "grid_accuracy": ("abs", 0.05, "one probe trial in twenty"),
+    "shift_sensitivity": ("abs", 0.05, "accuracy lost, as accuracy"),
+    "reference_accuracy": ("abs", 0.05, "one trial in twenty"),
+    "fixed_points_": ("abs", 1.0, "one fixed point more or less per network"),
+    "stable_points_": ("abs", 0.3, "a stable point gained or lost in about a third of the networks"),
+    "slowest_tau_": ("rel", 0.25, "a time constant; a quarter of its size"),
+}
+# Trends over gamma: the largest difference of Spearman's rho between runs that still says the
+# same thing (a weak trend against a moderate one is not a changed conclusion; 0.3 against 0.9 is).
+TREND_MARGIN = 0.3
+
 
 def weights_sha256(params: dict) -> str:
     """sha256 over the weight arrays (name, dtype, shape and bytes, in :data:`WEIGHT_KEYS` order)."""
@@ -132,6 +161,19 @@ def describe(metric: str) -> str:
         if metric.startswith(prefix):
             return f"{text} ({metric[len(prefix):]})"
     return metric
+
+
+def margin(metric: str, values=()) -> float:
+    """The equivalence margin of ``metric`` (:data:`MARGINS`), relative ones scaled by mean |values|."""
+    key = metric if metric in MARGINS else next((p for p in MARGINS if p.endswith("_") and metric.startswith(p)), None)
+    if key is None:
+        raise KeyError(f"{metric}: no equivalence margin in tdnms.summary.MARGINS")
+    kind, size, _ = MARGINS[key]
+    if kind == "abs":
+        return size
+    values = np.abs(np.asarray(values, dtype=float))
+    values = values[np.isfinite(values)]
+    return size * float(values.mean()) if len(values) else float("nan")
 
 
 def read_networks(path: str | Path) -> pd.DataFrame:
