@@ -97,17 +97,27 @@ class TrainConfig:
     criterion_mse_window: int = config_schema.default(_SECTION, "criterion_mse_window")
     learning_rate_half_life: int | None = config_schema.default(_SECTION, "learning_rate_half_life")
     noise_ramp_steps: int = config_schema.default(_SECTION, "noise_ramp_steps")
+    noise_levels: tuple[float, ...] | None = config_schema.default(_SECTION, "noise_levels", tuple)
     noise_free_fraction: float = config_schema.default(_SECTION, "noise_free_fraction")
 
     def __post_init__(self):
         section = asdict(self)
-        if section["curriculum"] is not None:
-            section["curriculum"] = list(section["curriculum"])  # the schema's arrays are lists
+        for key in ("curriculum", "noise_levels"):
+            if section[key] is not None:
+                section[key] = list(section[key])  # the schema's arrays are lists
         checked = config_schema.check_section("training", section)
         for name, value in checked.items():
-            object.__setattr__(self, name, value)
-        if self.curriculum is not None:
-            object.__setattr__(self, "curriculum", tuple(self.curriculum))
+            object.__setattr__(self, name, tuple(value) if isinstance(value, list) else value)
+        self._check_noise_levels()
+
+    def _check_noise_levels(self) -> None:
+        levels = self.noise_levels
+        if levels is None:
+            return
+        if list(levels) != sorted(set(levels)) or levels[-1] != 1:
+            raise ValueError(f"training.noise_levels: expected increasing fractions ending with 1, got {list(levels)}")
+        if self.noise_ramp_steps:
+            raise ValueError("training.noise_levels: not together with training.noise_ramp_steps (use one of them)")
 
     def met(self, validation_mse: float, accuracy: dict[str, float]) -> bool:
         """Whether one validation evaluation meets the criterion.
@@ -137,16 +147,17 @@ class TrainConfig:
 
         return keras.optimizers.schedules.ExponentialDecay(self.learning_rate, self.learning_rate_half_life, 0.5)
 
-    def noise_scale(self, step: int, batch: int) -> np.ndarray:
+    def noise_scale(self, step: int, batch: int, level: float = 1.0) -> np.ndarray:
         """Per-sequence factor (batch,) on the private noise at ``step`` (0-based).
 
+        ``level`` (the current ``noise_levels`` fraction, 1 without them) times
         ``min(1, (step + 1) / noise_ramp_steps)`` (the noise ramps up linearly to
         the model's ``noise_std``; 1 without a ramp), and 0 for the first
         ``round(noise_free_fraction * batch)`` sequences of the batch (trained
-        noise-free, as the network is judged). A pure function of the step.
+        noise-free, as the network is judged). A pure function of its arguments.
         """
         ramp = 1.0 if self.noise_ramp_steps == 0 else min(1.0, (step + 1) / self.noise_ramp_steps)
-        scale = np.full(batch, ramp, dtype=np.float32)
+        scale = np.full(batch, np.float32(level) * np.float32(ramp), dtype=np.float32)
         scale[: int(round(self.noise_free_fraction * batch))] = 0.0
         return scale
 
@@ -233,18 +244,28 @@ class Evaluator:
 
     ``evaluator(step)`` (``step``: training steps done) returns the validation
     columns of a history row (``validation_mse``, ``accuracy_<type>``,
-    ``criterion_streak``) and updates :attr:`reached`. No evaluation counts
-    towards the criterion before the private noise has ramped up to its full
-    level (``step >= noise_ramp_steps``).
+    ``criterion_streak``, ``noise_stage``) and updates :attr:`reached`. No
+    evaluation counts towards the criterion before the private noise is at its
+    full level: ramped up (``step >= noise_ramp_steps``) and at the last of the
+    ``noise_levels``. With ``noise_levels``, an evaluation that meets the
+    criterion below the last level moves training to the next
+    (:attr:`noise_level`).
     """
 
     def __init__(self, model, validation_set: TrialSet, config: TrainConfig, history: list[dict] = ()):
-        """``history``: the rows so far (a resumed run), to continue the streak and the MSE window."""
+        """``history``: the rows so far (a resumed run), to continue the streak, the MSE window and the noise stage."""
         self.model, self.validation_set, self.config = model, validation_set, config
         evaluated = [r for r in history if "criterion_streak" in r]
         self.streak = evaluated[-1]["criterion_streak"] if evaluated else 0
+        self.stage = int(evaluated[-1].get("noise_stage", 0)) if evaluated else 0
         self.mses = [r["validation_mse"] for r in evaluated]
         self.reached = self.streak >= config.criterion_patience
+
+    @property
+    def noise_level(self) -> float:
+        """The fraction of ``noise_std`` that training steps use now (1 without ``noise_levels``)."""
+        levels = self.config.noise_levels
+        return 1.0 if levels is None else float(levels[self.stage])
 
     def score(self) -> tuple[float, dict[str, float]]:
         """``(validation MSE, accuracy per trial type)`` of the model now."""
@@ -254,12 +275,15 @@ class Evaluator:
     def __call__(self, step: int) -> dict:
         val_mse, accuracy = self.score()
         self.mses.append(val_mse)
-        full_noise = step >= self.config.noise_ramp_steps
-        met = full_noise and self.config.met(self.config.criterion_mse_value(self.mses), accuracy)
-        self.streak = self.streak + 1 if met else 0
+        met = self.config.met(self.config.criterion_mse_value(self.mses), accuracy)
+        last_stage = self.config.noise_levels is None or self.stage == len(self.config.noise_levels) - 1
+        full_noise = step >= self.config.noise_ramp_steps and last_stage
+        self.streak = self.streak + 1 if met and full_noise else 0
         self.reached = self.streak >= self.config.criterion_patience
+        if met and not last_stage:
+            self.stage += 1
         row = {"validation_mse": val_mse, **{f"accuracy_{k}": v for k, v in accuracy.items()}}
-        row["criterion_streak"] = self.streak
+        row["criterion_streak"], row["noise_stage"] = self.streak, self.stage
         return row
 
 
@@ -329,8 +353,11 @@ def train(
     while step < config.max_steps and not evaluator.reached:
         idx = batch_indices(seed, step, n_train, batch)
         batch_tm = (time_major(train_set.inputs[idx]), time_major(train_set.targets[idx]))
+        level = evaluator.noise_level
         loss, mse = (
-            train_step(*batch_tm, noise(step), config.noise_scale(step, batch)) if noisy else train_step(*batch_tm)
+            train_step(*batch_tm, noise(step), config.noise_scale(step, batch, level))
+            if noisy
+            else train_step(*batch_tm)
         )
         loss = float(loss)
         step += 1
@@ -339,7 +366,7 @@ def train(
                 f"training diverged: loss is {loss} at step {step} (gamma={gamma}, seed={seed}); "
                 "try a lower training.learning_rate or a clip_norm"
             )
-        row = {"step": step, "loss": loss, "train_mse": float(mse)}
+        row = {"step": step, "loss": loss, "train_mse": float(mse), "noise_level": level}
         evaluate = step % config.eval_every == 0 or step == config.max_steps
         if evaluate:
             row.update(evaluator(step))
@@ -359,7 +386,7 @@ def train(
 def history_frame(history: list[dict], trial_types) -> pd.DataFrame:
     """The per-step history with fixed columns (validation columns NaN between evaluations)."""
     columns = ["step", "loss", "train_mse", "validation_mse"] + [f"accuracy_{t}" for t in sorted(trial_types)]
-    frame = pd.DataFrame(history).reindex(columns=columns + ["wall_seconds", "reached"])
+    frame = pd.DataFrame(history).reindex(columns=columns + ["noise_level", "wall_seconds", "reached"])
     frame["step"] = frame["step"].astype(np.int64)
     frame["reached"] = frame["reached"].fillna(False).astype(bool)
     for c in frame.columns:
