@@ -11,7 +11,7 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from tdnms import layout  # noqa: E402
 from tdnms.config import ConfigError, gamma_label  # noqa: E402
-from tdnms.fingerprint import library_fingerprint  # noqa: E402
+from tdnms.fingerprint import library_fingerprint, stages_fingerprint  # noqa: E402
 from tdnms.validate import check_config, check_files  # noqa: E402
 
 # Before any job: every bad field named with what is allowed. The config is then
@@ -61,14 +61,16 @@ def model_section(wildcards):
     return {**config["model"], "gamma": float(wildcards.gamma)}
 
 
-def library_code(script):
+def library_code(script, *stages):
     """Fingerprint of the library code ``scripts/<script>.py`` runs, passed as a param.
 
     Snakemake reruns a job when its script changes but not when the library
     modules the script imports do; as a param, an edit there reruns exactly the
-    jobs whose code changed.
+    jobs whose code changed. ``stages``: the stage scripts ``script`` runs (their
+    own code counts too).
     """
-    return library_fingerprint(Path(workflow.basedir) / "scripts" / f"{script}.py")
+    source = Path(workflow.basedir) / "scripts" / f"{script}.py"
+    return stages_fingerprint(source, stages) if stages else library_fingerprint(source)
 
 
 def log_path(rule_name, name=MODEL):
@@ -105,6 +107,7 @@ def sweep_figure(name):
 
 
 MANUSCRIPT = config["manuscript"]
+PER_NETWORK = config["figures"]["per_network"]  # figures of every single network
 MANUSCRIPT_FIGURES = [
     "fig1_behaviour",
     "fig2_sequences",
@@ -137,8 +140,8 @@ def example(pattern):
 
 def all_targets():
     targets = [path("scores_all"), path("pca_all"), path("fixed_points_all")]
-    for rule_name in ("plot_model", "plot_analysis"):
-        targets += sweep(list(getattr(rules, rule_name).output))
+    if PER_NETWORK:
+        targets += sweep(list(rules.plot_network.output))
     targets += list(rules.plot_sweep.output)
     targets += list(rules.aggregate_analysis.output) + list(rules.manuscript.output)
     targets += PROBE_TARGETS  # rules/probes.smk

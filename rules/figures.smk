@@ -1,35 +1,46 @@
-rule plot_model:
-    """The figures of one network: output traces, PCA trajectories, fixed points, spectra."""
+rule plot_network:
+    """The figures of one network: output traces, PCA trajectories, fixed points, spectra,
+    held-out and cross-sorted sequences, decoding and speed (figures.per_network)."""
     input:
         # The noise-free outputs are in the hidden-state table: no second network run.
-        hidden=rules.simulate.output.hidden,
+        hidden=rules.analyse_network.output.hidden,
         test=data_file("test"),
-        projections=rules.pca.output.projections,
-        explained=rules.pca.output.explained,
-        components=rules.pca.output.components,
-        points=rules.fixed_points.output.points,
-        eigenvalues=rules.fixed_points.output.eigenvalues,
+        projections=rules.analyse_network.output.projections,
+        explained=rules.analyse_network.output.explained,
+        components=rules.analyse_network.output.components,
+        points=rules.analyse_network.output.points,
+        eigenvalues=rules.analyse_network.output.eigenvalues,
+        tuning=rules.analyse_network.output.tuning,
+        time_errors=rules.analyse_network.output.time_errors,
+        accuracy=rules.analyse_network.output.accuracy,
+        speed=rules.analyse_network.output.speed,
     output:
         **model_figure("outputs", "outputs"),
         **model_figure("pca", "pca"),
         **model_figure("fixed_points", "fixed_points"),
         **model_figure("spectrum", "spectrum"),
+        **model_figure("sequences", "sequences"),
+        **model_figure("sequences_cross", "sequences_cross"),
+        **model_figure("decoding", "decoding"),
+        **model_figure("speed", "speed"),
     log:
-        log_path("plot_model"),
+        log_path("plot_network"),
     benchmark:
-        benchmark_path("plot_model")
+        benchmark_path("plot_network")
+    group:
+        "network"
     conda:
         "../envs/plot.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=20,
     params:
-        library=library_code("plot_model"),
-        task=config["task"],
-        data_seed=DATA_SEED,
+        library=library_code("plot_network", "plot_model", "plot_analysis"),
+        plot_model={"task": config["task"], "data_seed": DATA_SEED},
+        plot_analysis={"task": config["task"]},
     script:
-        "../scripts/plot_model.py"
+        "../scripts/plot_network.py"
 
 
 rule plot_sweep:

@@ -1,33 +1,7 @@
-rule fixed_points:
-    """Fixed and slow points under each constant input, with Jacobian spectra."""
-    input:
-        model=rules.train.output.model,
-        hidden=rules.simulate.output.hidden,
-    output:
-        points=path("points"),
-        eigenvalues=path("eigenvalues"),
-        diagnostics=path("fixed_point_diagnostics"),
-    log:
-        log_path("fixed_points"),
-    benchmark:
-        benchmark_path("fixed_points")
-    conda:
-        "../envs/analysis.yaml"
-    threads: 1
-    resources:
-        mem_mb=3000,
-        runtime=30,
-    params:
-        library=library_code("fixed_points"),
-        options=config["analysis"]["fixed_points"],
-    script:
-        "../scripts/fixed_points.py"
-
-
 rule aggregate_fixed_points:
     """Number and kind of fixed points per gamma, seed and input condition."""
     input:
-        points=sweep(rules.fixed_points.output.points),
+        points=sweep(rules.analyse_network.output.points),
         status=rules.training_status.output.table,
     output:
         **sweep_figure("fixed_points_vs_gamma"),

@@ -8,12 +8,12 @@ rule manuscript:
         accuracy=rules.aggregate_analysis.output.accuracy,
         speed=rules.aggregate_analysis.output.speed,
         counts=rules.aggregate_fixed_points.output.table,
-        hidden=example(rules.simulate.output.hidden),
-        tuning=example(rules.analyse_model.output.tuning),
-        time_errors=example(rules.analyse_model.output.time_errors),
-        projections=example(rules.pca.output.projections),
-        eigen=sweep(rules.fixed_points.output.eigenvalues),
-        points=sweep(rules.fixed_points.output.points),
+        hidden=example(rules.analyse_network.output.hidden),
+        tuning=example(rules.analyse_network.output.tuning),
+        time_errors=example(rules.analyse_network.output.time_errors),
+        projections=example(rules.analyse_network.output.projections),
+        eigen=sweep(rules.analyse_network.output.eigenvalues),
+        points=sweep(rules.analyse_network.output.points),
     output:
         **{
             f"{name}_{fmt}": (

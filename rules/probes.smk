@@ -1,15 +1,6 @@
-# Shortcut check of the data and generalisation probes of the trained networks.
+# Shortcut check of the data and generalisation probes of the trained networks
+# (each network's own probes run in rule analyse_network, rules/network.smk).
 # Probe trials reach a network only here: training never sees them.
-from tdnms import probes as _probes
-
-PROBES = config["analysis"]["probes"]
-TRAINED_ON = _probes.trained_on(config["task"])
-try:
-    _probes.ProbeConfig.from_config(
-        PROBES
-    )  # ranges the schema cannot express, before any job
-except ValueError as err:
-    raise WorkflowError(str(err)) from None
 # A relative compare_with starts where the run was started (before workdir applies).
 COMPARE_DIR = _probes.compared_folder(PROBES["compare_with"], LAUNCH_DIR)
 COMPARE_LABEL = ""
@@ -36,7 +27,7 @@ if COMPARE_DIR:
 PROBE_TARGETS = [
     path("probes_all"),
     path("shortcut_json").format(data_seed=DATA_SEED),
-    *sweep(layout.model_figure("probes", "png")),
+    *(sweep(layout.model_figure("probes", "png")) if PER_NETWORK else []),
     layout.sweep_figure("probes_vs_gamma", "png"),
     *([layout.sweep_figure("probes_comparison", "png")] if COMPARE_DIR else []),
 ]
@@ -65,32 +56,6 @@ rule shortcut_check:
         shortcut=config["analysis"]["shortcut"],
     script:
         "../scripts/shortcut_check.py"
-
-
-rule probes:
-    """Generalisation probes of one network trained in this run (noise on, repeated)."""
-    input:
-        model=rules.train.output.model,
-    output:
-        table=path("probes"),
-        summary=path("probe_summary"),
-    log:
-        log_path("probes"),
-    benchmark:
-        benchmark_path("probes")
-    conda:
-        "../envs/analysis.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        library=library_code("probes"),
-        task=config["task"],
-        probes=PROBES,
-        trained_on=TRAINED_ON,
-    script:
-        "../scripts/probes.py"
 
 
 if COMPARE_DIR:
@@ -150,7 +115,8 @@ rule aggregate_probes:
 
 
 rule plot_probes:
-    """Per-network probe figures, probe measures vs gamma and (with compare_with) the comparison."""
+    """Probe measures vs gamma, per-network probe figures (figures.per_network) and (with
+    compare_with) the comparison."""
     input:
         summaries=rules.aggregate_probes.output.table,
         tables=sweep(path("probes")),
@@ -179,8 +145,9 @@ rule plot_probes:
                 sweep(layout.model_figure("probes", "png")),
                 [(g, s) for g in GAMMAS for s in SEEDS],
             )
+            if PER_NETWORK
         ],
-        model_pdf=sweep(layout.model_figure("probes", "pdf")),
+        model_pdf=sweep(layout.model_figure("probes", "pdf")) if PER_NETWORK else [],
         sweep_png=report(
             layout.sweep_figure("probes_vs_gamma", "png"),
             category="Sweep",

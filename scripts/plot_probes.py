@@ -18,7 +18,8 @@ def draw(smk):
     meta = tables.provenance("figure", config={"gamma": gammas, "seed": seeds, "unconverged": mode})
     own = stacked(smk.input.tables, gammas, seeds)
     label = smk.params.trained_on
-    figures = zip(layout.by_model(smk.output.model_png, gammas, seeds).items(), smk.output.model_pdf, strict=True)
+    pngs = layout.by_model(smk.output.model_png, gammas, seeds) if len(smk.output.model_png) else {}
+    figures = zip(pngs.items(), smk.output.model_pdf, strict=True)  # none without figures.per_network
     for ((gamma, seed), png), pdf in figures:
         table = own[(own["gamma"] == gamma) & (own["seed"] == seed)]
         row = summaries[

@@ -92,7 +92,9 @@ def test_forward_on_a_hand_computed_map():
     np.testing.assert_allclose(output[0], [2 * h1 - 0.1, 2 * h2 - 0.1], rtol=1e-6)
 
 
-@pytest.mark.parametrize("script", ["simulate.py", "probes.py"])
+@pytest.mark.parametrize(
+    "script", ["simulate.py", "pca.py", "fixed_points.py", "analyse_model.py", "probes.py", "analyse_network.py"]
+)
 def test_post_training_scripts_do_not_import_tensorflow(script):
     from tdnms.fingerprint import library_modules
 

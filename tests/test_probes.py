@@ -166,10 +166,12 @@ def test_probes_reach_the_model_only_through_the_analysis_stage():
     for script in ("train", "generate_data", "simulate"):
         modules = {p.stem for p in fingerprint.library_modules(scripts / f"{script}.py")}
         assert not modules & {"probes", "psychometric"}, script
-    # ... the probe stage does, and only its rule runs that script.
+    # ... the probe stage does; only the compared run's rule runs that script, and the
+    # per-network analysis job runs it as a stage.
     assert "probes" in {p.stem for p in fingerprint.library_modules(scripts / "probes.py")}
     users = [p.name for p in (REPO / "rules").glob("*.smk") if "scripts/probes.py" in p.read_text()]
     assert users == ["probes.smk"]
+    assert '"probes"' in (scripts / "analyse_network.py").read_text()
     # No training rule reads a probe output.
     train_rules = (REPO / "rules" / "train.smk").read_text() + (REPO / "rules" / "data.smk").read_text()
     assert "probes" not in train_rules

@@ -162,3 +162,15 @@ def library_fingerprint(script: str | os.PathLike, package: str = "tdnms") -> st
         name = source.relative_to(package_dir).as_posix()
         digest.update(name.encode() + b"\0" + "\x1f".join(code_tokens(source.read_text())).encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def stages_fingerprint(script: str | os.PathLike, stages, package: str = "tdnms") -> str:
+    """:func:`library_fingerprint` of ``script`` and of each stage script it runs, plus the stage
+    scripts' own code: Snakemake watches only the rule's script, not the stages it loads."""
+    script = Path(script)
+    digest = hashlib.sha256(library_fingerprint(script, package).encode())
+    for stage in stages:
+        path = script.parent / f"{stage}.py"
+        digest.update(library_fingerprint(path, package).encode())
+        digest.update("\x1f".join(code_tokens(path.read_text())).encode())
+    return digest.hexdigest()[:16]
