@@ -27,8 +27,6 @@ rule plot_network:
         log_path("plot_network"),
     benchmark:
         benchmark_path("plot_network")
-    group:
-        "network"
     conda:
         "../envs/plot.yaml"
     threads: 1

@@ -42,8 +42,6 @@ rule analyse_network:
         log_path("analyse_network"),
     benchmark:
         benchmark_path("analyse_network")
-    group:
-        "network"
     conda:
         "../envs/analysis.yaml"
     threads: 1

@@ -29,7 +29,7 @@ def tiny_copy(tiny_workflow, tmp_path):
     return target
 
 
-SCORE = "results/scores/gamma0.2_seed0/summary.json"  # simulate, the one consumer of the test data: one job to rerun
+SCORE = "results/scores/gamma0.2_seed0/summary.json"  # analyse_network, the one consumer of the test data: one job to rerun
 
 
 def score_outputs(workdir, gamma="0.2"):
@@ -44,7 +44,7 @@ def test_corrupt_input_stops_the_consumer_naming_the_file_and_a_rerun_recovers(t
     data.write_bytes(good[:1000])  # truncated
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
+    log = (tiny_copy / "results/logs/analyse_network/gamma0.2_seed0.log").read_text()
     assert "test.parquet: not a readable Parquet file" in log
     for path in score_outputs(tiny_copy):
         assert not path.exists(), f"{path} left behind by a failed job"
@@ -60,7 +60,7 @@ def test_data_from_another_task_spec_is_rejected_naming_the_file(tiny_copy):
     task.write_trials(task.generate(other, 30, seed=[0, 2]), data, split="test")
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
+    log = (tiny_copy / "results/logs/analyse_network/gamma0.2_seed0.log").read_text()
     assert re.search(r"test\.parquet: generated from a different task spec .*input_noise_std", log)
 
 
@@ -72,7 +72,7 @@ def test_missing_column_is_rejected_naming_file_and_column(tiny_copy):
     pq.write_table(table.drop_columns(["target"]).replace_schema_metadata(table.schema.metadata), data)
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
+    log = (tiny_copy / "results/logs/analyse_network/gamma0.2_seed0.log").read_text()
     assert "test.parquet: missing column 'target'" in log
 
 
@@ -109,7 +109,7 @@ def test_another_data_seed_is_rejected_naming_the_file(tiny_copy):
     task.write_trials(task.generate(spec, 30, seed=task.split_seed(7, "test")), test, split="test")
     proc = snakemake(tiny_copy, SCORE, check=False)
     assert proc.returncode != 0
-    log = (tiny_copy / "results/logs/simulate/gamma0.2_seed0.log").read_text()
+    log = (tiny_copy / "results/logs/analyse_network/gamma0.2_seed0.log").read_text()
     assert "test.parquet: made with generator seed [7, 2], but data.seed 0 gives [0, 2]" in log
 
 
