@@ -1,18 +1,26 @@
-"""Golden values: the weights a seed trains are the same on every x86-64 CPU with AVX2.
+"""Golden values: the same config and seed train the same bits.
 
 Each run trains the default config's network (config.yaml, gamma 0.5, seed 0) in a
 fresh process, as a workflow job does (``configure_tensorflow`` first, so XLA
 reads the pinned flags), and compares every stage's fingerprint
 (:mod:`tdnms.stages`: data, batch order, noise, initial weights, forward pass,
 gradients, weights after 1, 2, 5 and 20 steps) with the values pinned here. On a
-mismatch the failure names the first stage that differs and the CPU, which is
-the stage that depends on the host. The values change only when the model, the
-task or the recipe changes on purpose, and the commit that changes them says
-why. They were pinned after the evidence in bench/README.md ("Same network on
-any machine"); CI runs on whatever CPU it gets and prints it, so every CI run
-adds a row to the table of CPUs the test passed on there.
+mismatch the message names the first stage that differs and the CPU: that stage
+depends on the host.
 
-The rerun test needs no pinned value: two runs on one CPU must agree bit for bit.
+Which values hold where (bench/README.md, "Same network on any machine"):
+
+* the stages up to the forward pass (:data:`HOST_INDEPENDENT`) were the same on
+  every CPU and emulated CPU tried, and are checked strictly everywhere;
+* from the gradients on, the values were verified on the CPUs in
+  :data:`VERIFIED_CPUS` only (an emulated Haswell gave other gradients), so they
+  are checked strictly there; elsewhere a difference is reported as an expected
+  failure (``xfail``) naming the first stage that differs, never as a failure of
+  the suite. CI prints its CPU, so each run says where they held.
+
+The rerun test needs no pinned value: two runs on one CPU must agree bit for bit,
+on any CPU. The values change only when the model, the task or the recipe changes
+on purpose, and the commit that changes them says why.
 """
 
 import json
@@ -24,6 +32,11 @@ import sys
 import pytest
 
 from tdnms import stages
+
+# Stages shown host-independent (natively and under emulated CPUs), checked on every CPU.
+HOST_INDEPENDENT = ("data", "batch_order", "noise", "initial_weights", "forward")
+# (vendor, family, model) of the CPUs on which every pinned value was verified.
+VERIFIED_CPUS = {("AuthenticAMD", 25, 17): "AMD EPYC Zen 4 (2026-12-07)"}
 
 # threads -> every stage's fingerprint, gamma 0.5, seed 0 of config.yaml
 PINNED = {
@@ -80,13 +93,39 @@ print(json.dumps({"steps": int(history["step"].iloc[-1]), "loss": float(history[
 """
 
 
-def _cpu() -> str:
+def _cpuinfo() -> dict:
     try:
         with open("/proc/cpuinfo") as handle:
-            names = [line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")]
-        return names[0] if names else platform.processor()
+            lines = handle.read().split("\n\n")[0].splitlines()
     except OSError:
-        return platform.processor() or "unknown CPU"
+        return {}
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+
+
+def _cpu() -> str:
+    info = _cpuinfo()
+    name = info.get("model name") or platform.processor() or "unknown CPU"
+    return f"{name} ({info.get('vendor_id', '?')} family {info.get('cpu family', '?')} model {info.get('model', '?')})"
+
+
+def verified_cpu() -> bool:
+    """Whether every pinned value was verified on this CPU (:data:`VERIFIED_CPUS`)."""
+    info = _cpuinfo()
+    try:
+        key = (info["vendor_id"], int(info["cpu family"]), int(info["model"]))
+    except (KeyError, ValueError):
+        return False
+    return key in VERIFIED_CPUS
+
+
+def check_pinned(got: dict, pinned: dict) -> None:
+    """Strict on the host-independent stages; the rest strict on a verified CPU, else xfail on a difference."""
+    early = {k: pinned[k] for k in HOST_INDEPENDENT}
+    assert {k: got.get(k) for k in early} == early, mismatch(got, pinned)
+    if got != pinned:
+        if not verified_cpu():
+            pytest.xfail(f"not verified on this CPU; {mismatch(got, pinned)}")
+        raise AssertionError(mismatch(got, pinned))
 
 
 def _python(repo, args: list[str]) -> dict:
@@ -117,10 +156,7 @@ def stage_runs(repo):
 @pytest.mark.slow
 @pytest.mark.parametrize("threads", [1, 2])
 def test_every_stage_has_the_golden_fingerprint(repo, stage_runs, threads):
-    got = stage_runs.setdefault(threads, fingerprints(repo, threads))
-    assert stages.first_difference(got, PINNED[threads]) is None and got == PINNED[threads], mismatch(
-        got, PINNED[threads]
-    )
+    check_pinned(stage_runs.setdefault(threads, fingerprints(repo, threads)), PINNED[threads])
 
 
 @pytest.mark.slow
@@ -134,7 +170,28 @@ def test_a_rerun_on_this_cpu_is_bit_identical(repo, stage_runs):
 @pytest.mark.slow
 def test_default_network_reaches_the_criterion_with_the_golden_weights(repo):
     got = _python(repo, ["-c", RUN, "1", "0.5", "0", str(repo / "config.yaml")])
-    assert (got["steps"], got["loss"], got["hash"]) == TO_CRITERION, f"on {_cpu()}: {got}"
+    if (got["steps"], got["loss"], got["hash"]) != TO_CRITERION:
+        message = f"on {_cpu()}: {got}, pinned {TO_CRITERION}"
+        if not verified_cpu():
+            pytest.xfail(f"not verified on this CPU; {message}")
+        raise AssertionError(message)
+
+
+def test_host_independent_stages_come_first():
+    assert stages.order()[: len(HOST_INDEPENDENT)] == list(HOST_INDEPENDENT)
+
+
+def test_an_unverified_cpu_reports_late_differences_as_expected_failures(monkeypatch):
+    pinned = PINNED[1]
+    monkeypatch.setattr(sys.modules[__name__], "verified_cpu", lambda: False)
+    with pytest.raises(pytest.xfail.Exception, match="first stage that differs .*: gradients"):
+        check_pinned({**pinned, "gradients": "other", "after_1_steps": "other"}, pinned)
+    with pytest.raises(AssertionError, match="first stage that differs .*: initial_weights"):
+        check_pinned({**pinned, "initial_weights": "other"}, pinned)
+    check_pinned(dict(pinned), pinned)  # equal values pass on any CPU
+    monkeypatch.setattr(sys.modules[__name__], "verified_cpu", lambda: True)
+    with pytest.raises(AssertionError, match="first stage that differs .*: gradients"):
+        check_pinned({**pinned, "gradients": "other"}, pinned)
 
 
 def test_first_difference_names_the_earliest_stage():
