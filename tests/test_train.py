@@ -292,3 +292,46 @@ def test_noise_keys_cannot_alias():
         xla_step.NoiseStream(seed=0, shape=(2, 2, 2))(xla_step.SHARD_STRIDE)
     with pytest.raises(ValueError, match="seed"):
         xla_step.noise_key(2**32, 0)
+
+
+class _Scripted(train.Evaluator):
+    """An evaluator whose evaluations return scripted (MSE, accuracy) pairs."""
+
+    def __init__(self, results, config, history=()):
+        super().__init__(None, None, config, history)
+        self.queue = list(results)
+
+    def score(self):
+        mse, acc = self.queue.pop(0)
+        return mse, {"SL": acc, "LS": acc, "SS": 1.0}
+
+
+def test_noise_levels_rise_with_accuracy_and_only_full_noise_counts():
+    config = train.TrainConfig(noise_levels=[0.25, 0.5, 1.0], criterion_mse=0.02, criterion_patience=2)
+    # accuracy 0.5, then accurate with a high MSE (moves up, MSE waits), then accurate and precise
+    script = [(0.05, 0.5), (0.05, 1.0), (0.05, 1.0), (0.01, 1.0), (0.01, 1.0), (0.01, 1.0)]
+    evaluator = _Scripted(script, config)
+    levels, rows = [], []
+    for i in range(len(script)):
+        levels.append(evaluator.noise_level)
+        rows.append(evaluator(20 * (i + 1)))
+    assert levels == [0.25, 0.25, 0.5, 1.0, 1.0, 1.0]
+    assert [r["noise_stage"] for r in rows] == [0, 1, 2, 2, 2, 2]
+    assert [r["criterion_streak"] for r in rows] == [0, 0, 0, 1, 2, 3] and evaluator.reached
+    # A resumed run continues at the stage its history reached.
+    resumed = _Scripted([(0.01, 1.0)], config, history=[{"step": 60, **rows[2]}])
+    assert resumed.noise_level == 1.0 and resumed(80)["criterion_streak"] == 1
+    assert _Scripted([], train.TrainConfig()).noise_level == 1.0  # no levels: full noise
+
+
+def test_noise_scale_follows_the_level_and_levels_are_checked():
+    config = train.TrainConfig(noise_levels=[0.5, 1.0], noise_free_fraction=0.25)
+    assert np.array_equal(config.noise_scale(0, 4, 0.5), np.float32([0, 0.5, 0.5, 0.5]))
+    assert np.array_equal(config.noise_scale(7, 4), train.TrainConfig(noise_free_fraction=0.25).noise_scale(7, 4))
+    for bad in ([0.5, 0.25, 1.0], [0.25, 0.5], [0.5, 0.5, 1.0]):
+        with pytest.raises(ValueError, match="training.noise_levels: expected increasing fractions ending with 1"):
+            train.TrainConfig(noise_levels=bad)
+    with pytest.raises(ValueError, match="not together with training.noise_ramp_steps"):
+        train.TrainConfig(noise_levels=[0.5, 1.0], noise_ramp_steps=100)
+    with pytest.raises(ValueError, match="training.noise_levels"):
+        train.TrainConfig(noise_levels=[1.5])

@@ -247,9 +247,9 @@ class Evaluator:
     ``criterion_streak``, ``noise_stage``) and updates :attr:`reached`. No
     evaluation counts towards the criterion before the private noise is at its
     full level: ramped up (``step >= noise_ramp_steps``) and at the last of the
-    ``noise_levels``. With ``noise_levels``, an evaluation that meets the
-    criterion below the last level moves training to the next
-    (:attr:`noise_level`).
+    ``noise_levels``. With ``noise_levels``, an evaluation below the last level
+    at which every trial type reaches ``criterion_accuracy`` moves training to
+    the next (:attr:`noise_level`); the MSE criterion applies at full noise.
     """
 
     def __init__(self, model, validation_set: TrialSet, config: TrainConfig, history: list[dict] = ()):
@@ -280,8 +280,8 @@ class Evaluator:
         full_noise = step >= self.config.noise_ramp_steps and last_stage
         self.streak = self.streak + 1 if met and full_noise else 0
         self.reached = self.streak >= self.config.criterion_patience
-        if met and not last_stage:
-            self.stage += 1
+        if not last_stage and min(accuracy.values()) >= self.config.criterion_accuracy:
+            self.stage += 1  # accuracy alone: the MSE criterion waits for full noise
         row = {"validation_mse": val_mse, **{f"accuracy_{k}": v for k, v in accuracy.items()}}
         row["criterion_streak"], row["noise_stage"] = self.streak, self.stage
         return row
