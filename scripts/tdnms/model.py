@@ -173,6 +173,20 @@ def _unroll_factor(n_steps, preferred: int = 5) -> int:
     return next(k for k in range(min(preferred, n_steps), 0, -1) if n_steps % k == 0)
 
 
+def _batch_outer_sum(a, b):
+    """``a^T @ b`` for ``a`` (B, m) and ``b`` (B, n), as XLA's own product and sum over the batch.
+
+    As a matrix product XLA hands this to Eigen, whose accumulation order over
+    the batch depends on block sizes taken from the host's caches (an emulated
+    CPU with other caches gave other gradients); an elementwise product and a
+    reduction are compiled by XLA, the same code on every CPU, and cost about
+    the same here (bench/README.md).
+    """
+    import tensorflow as tf
+
+    return tf.reduce_sum(a[:, :, None] * b[:, None, :], axis=0)
+
+
 def _fused_leaky_scan(
     inputs_tm, kernel, bias, recurrent_kernel, h0, gamma: float, noise_drive=None, unroll: int | None = None
 ):
@@ -186,9 +200,9 @@ def _fused_leaky_scan(
 
     Gradients flow to ``kernel``, ``bias``, ``recurrent_kernel`` and ``h0`` (none
     to the inputs or the noise). The weight gradients are summed inside the
-    backward loop, one time step at a time in a fixed order (a product over the
-    batch per step): a single product over all T * B rows would leave the order
-    of that long sum to the matrix library, whose blocking follows the cache
+    backward loop, one time step at a time in a fixed order, and each step's
+    sum over the batch is an XLA reduction (:func:`_batch_outer_sum`), never a
+    library matrix product: the matrix library's blocking follows the cache
     sizes of the host CPU, and the weights would then depend on the machine.
     """
     import tensorflow as tf
@@ -236,8 +250,8 @@ def _fused_leaky_scan(
                 for i in reversed(range(k)):
                     d_h = d_out[i] + d_h_next
                     d_z = d_h * dt[i]
-                    d_w = d_w + tf.matmul(h_in[i], d_z, transpose_a=True)
-                    d_w_in = d_w_in + tf.matmul(x_in[i], d_z, transpose_a=True)
+                    d_w = d_w + _batch_outer_sum(h_in[i], d_z)
+                    d_w_in = d_w_in + _batch_outer_sum(x_in[i], d_z)
                     d_b = d_b + tf.reduce_sum(d_z, axis=0)
                     d_h_next = decay * d_h + tf.matmul(d_z, w_t)
                 return d_h_next, d_w, d_w_in, d_b
@@ -401,11 +415,14 @@ def _readout(hidden_tm, kernel, bias):
 
     @tf.custom_gradient
     def project(h, w, b):
-        def grad(d_y):
-            d_w = tf.reshape(tf.reduce_sum(h * d_y, axis=(0, 1)), tf.shape(w))
-            return tf.matmul(d_y, w, transpose_b=True), d_w, tf.reduce_sum(d_y, axis=(0, 1))
+        rows = tf.reshape(h, [-1, tf.shape(h)[-1]])  # (T * B, U): one product, not one per step
 
-        return tf.matmul(h, w) + b, grad
+        def grad(d_y):
+            d_w = tf.reduce_sum(h * d_y, axis=(0, 1))[:, None]
+            return d_y * tf.reshape(w, [1, 1, -1]), d_w, tf.reduce_sum(d_y, axis=(0, 1))
+
+        y = tf.matmul(rows, w) + b
+        return tf.reshape(y, tf.concat([tf.shape(h)[:-1], [1]], axis=0)), grad
 
     return project(hidden_tm, tf.convert_to_tensor(kernel), tf.convert_to_tensor(bias))
 
