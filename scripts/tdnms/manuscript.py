@@ -274,15 +274,18 @@ def figure_dynamics(spec: TaskSpec, tables: dict, example, width_mm: float):
         spectra[1].set_visible(False)  # one gamma: one spectrum
     theta = np.linspace(0, 2 * np.pi, 200)
     for ax, gamma in zip(spectra, shown):
-        eigen = tables["eigen"].get((gamma, example[1]))
+        # the example's seed, else the first seed of that gamma that is shown (reached the criterion)
+        seeds = sorted(s for g, s in tables["eigen"] if g == gamma)
+        seed = example[1] if example[1] in seeds or not seeds else seeds[0]
+        eigen = tables["eigen"].get((gamma, seed))
         ax.plot(np.cos(theta), np.sin(theta), color="0.5", lw=0.6, ls="--")
         if eigen is not None:
             sub = eigen[eigen["condition"] == condition]
             ax.scatter(sub["real"], sub["imag"], s=2, color="k", lw=0, alpha=0.5)
         else:
-            ax.text(0.5, 0.5, f"seed {example[1]}\nleft out", transform=ax.transAxes, ha="center", va="center")
+            ax.text(0.5, 0.5, "no network\nleft to show", transform=ax.transAxes, ha="center", va="center")
         ax.set_aspect("equal", adjustable="datalim")
-        ax.set_title(f"Jacobian, γ {gamma:g}", loc="left")
+        ax.set_title(f"Jacobian, γ {gamma:g}" + ("" if seed == example[1] else f", seed {seed}"), loc="left")
         ax.set_xlabel("Re λ")
     spectra[0].set_ylabel("Im λ")
     letters(speed_axes[:1] + [by_gamma, counts, tau] + spectra)
