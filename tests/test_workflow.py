@@ -63,8 +63,9 @@ def test_tiny_config_runs_end_to_end_and_produces_every_output(tiny_workflow):
     assert set(scores["trial_type"]) == {"SL", "LS", "SS", "all"}
     for log in (workdir / "results/logs").rglob("*.log"):
         assert "done in" in log.read_text(), log
-    # + shortcut_check (data), probes (per model), aggregate_probes, plot_probes and results (sweep)
-    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 2 + 2 * 8 + 10
+    # generate_data and shortcut_check (data); train, analyse_network, plot_network (per network);
+    # 10 sweep jobs (training_status, 4 aggregates, plot_sweep, plot_probes, manuscript, results ...)
+    assert len(list((workdir / "results/benchmarks").rglob("*.tsv"))) == 2 + 2 * 3 + 10
 
 
 @pytest.mark.slow
