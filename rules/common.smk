@@ -11,7 +11,11 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from tdnms import layout  # noqa: E402
 from tdnms.config import ConfigError, gamma_label  # noqa: E402
-from tdnms.fingerprint import library_fingerprint, stages_fingerprint  # noqa: E402
+from tdnms.fingerprint import (  # noqa: E402
+    library_fingerprint,
+    stage_scripts,
+    stages_fingerprint,
+)
 from tdnms.validate import check_config, check_files  # noqa: E402
 
 # Before any job: every bad field named with what is allowed. The config is then
@@ -61,15 +65,16 @@ def model_section(wildcards):
     return {**config["model"], "gamma": float(wildcards.gamma)}
 
 
-def library_code(script, *stages):
+def library_code(script):
     """Fingerprint of the library code ``scripts/<script>.py`` runs, passed as a param.
 
     Snakemake reruns a job when its script changes but not when the library
     modules the script imports do; as a param, an edit there reruns exactly the
-    jobs whose code changed. ``stages``: the stage scripts ``script`` runs (their
-    own code counts too).
+    jobs whose code changed. A script that runs stage scripts (its ``STAGES``)
+    counts their code and library code too.
     """
     source = Path(workflow.basedir) / "scripts" / f"{script}.py"
+    stages = stage_scripts(source)
     return stages_fingerprint(source, stages) if stages else library_fingerprint(source)
 
 

@@ -34,7 +34,7 @@ rule plot_network:
         mem_mb=1000,
         runtime=20,
     params:
-        library=library_code("plot_network", "plot_model", "plot_analysis"),
+        library=library_code("plot_network"),
         plot_model={"task": config["task"], "data_seed": DATA_SEED},
         plot_analysis={"task": config["task"]},
     script:

@@ -9,7 +9,6 @@ try:
     )  # ranges the schema cannot express, before any job
 except ValueError as err:
     raise WorkflowError(str(err)) from None
-ANALYSIS_STAGES = ["simulate", "pca", "fixed_points", "analyse_model", "probes"]
 
 
 rule analyse_network:
@@ -49,7 +48,7 @@ rule analyse_network:
         mem_mb=3000,
         runtime=40,
     params:
-        library=library_code("analyse_network", *ANALYSIS_STAGES),
+        library=library_code("analyse_network"),
         simulate={
             "task": config["task"],
             "data_seed": DATA_SEED,

@@ -68,3 +68,19 @@ def test_every_output_of_analyse_network_is_written_by_one_stage():
         assert (REPO / "scripts" / f"{stage}.py").is_file()
         written += [f"{stage}_{name}" if f"{stage}_{name}" in declared else name for name in outputs]
     assert sorted(written) == sorted(declared)
+
+
+def test_a_combined_scripts_fingerprint_follows_its_stage_scripts(tmp_path):
+    from tdnms import fingerprint
+
+    scripts = REPO / "scripts"
+    assert fingerprint.stage_scripts(scripts / "analyse_network.py") == list(__import__("analyse_network").STAGES)
+    assert fingerprint.stage_scripts(scripts / "plot_network.py") == ["plot_model", "plot_analysis"]
+    assert fingerprint.stage_scripts(scripts / "simulate.py") == []
+    # an edit to a stage script changes the combined script's fingerprint
+    for name in ("combined", "a"):
+        (tmp_path / f"{name}.py").write_text((STAGE_A if name == "a" else 'STAGES = {"a": ({}, [])}\n'))
+    before = fingerprint.stages_fingerprint(tmp_path / "combined.py", fingerprint.stage_scripts(tmp_path / "combined.py"))
+    (tmp_path / "a.py").write_text(STAGE_A + "\nX = 1\n")
+    after = fingerprint.stages_fingerprint(tmp_path / "combined.py", ["a"])
+    assert before != after

@@ -174,3 +174,12 @@ def stages_fingerprint(script: str | os.PathLike, stages, package: str = "tdnms"
         digest.update(library_fingerprint(path, package).encode())
         digest.update("\x1f".join(code_tokens(path.read_text())).encode())
     return digest.hexdigest()[:16]
+
+
+def stage_scripts(script: str | os.PathLike) -> list[str]:
+    """The stage scripts a combined script runs: the keys of its top-level ``STAGES`` dict, if any."""
+    for node in ast.parse(Path(script).read_text()).body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(t, ast.Name) and t.id == "STAGES" for t in targets) and isinstance(node.value, ast.Dict):
+            return [k.value for k in node.value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    return []
