@@ -409,7 +409,10 @@ def _readout(hidden_tm, kernel, bias):
     which XLA hands to Eigen, whose blocks over that long sum are sized from the
     host CPU's caches: the weights would then depend on the machine. An
     elementwise product and a reduction are compiled by XLA alone, the same on
-    every CPU (the step's compiled code is identical across hosts).
+    every CPU (the step's compiled code is identical across hosts). The sum runs
+    over the rows of the (T * B, U) matrix: over the (T, B) axes of the 3-D
+    tensor XLA emits a strided, unvectorised window loop that cost a third of
+    a 2-thread step (bench/README.md).
     """
     import tensorflow as tf
 
@@ -418,7 +421,7 @@ def _readout(hidden_tm, kernel, bias):
         rows = tf.reshape(h, [-1, tf.shape(h)[-1]])  # (T * B, U): one product, not one per step
 
         def grad(d_y):
-            d_w = tf.reduce_sum(h * d_y, axis=(0, 1))[:, None]
+            d_w = tf.reduce_sum(rows * tf.reshape(d_y, [-1, 1]), axis=0)[:, None]
             return d_y * tf.reshape(w, [1, 1, -1]), d_w, tf.reduce_sum(d_y, axis=(0, 1))
 
         y = tf.matmul(rows, w) + b
