@@ -1,11 +1,11 @@
 """Exact checks: the same network (weights, data, config) must give the same derived tables.
 
 Training is bit-identical by construction, and each stage after it has a documented
-tolerance (README, "Same network on any machine"). The trial sets (``data/``, seeded) must be
-equal in any two runs. For every network that has the same ``weights_sha256`` in both runs,
-each table derived from it must match within its stage's tolerance, :data:`STAGES`: the largest
-|A - B| of a column at most ``tolerance`` x the column's largest |value|. A tolerance of 0
-means equal values. Anything else is a difference, named by table, column and network.
+tolerance (docs/reproducibility.md, "Same network on any machine"). The trial sets
+(``data/``, seeded) must be equal in any two runs. For every network that has the same
+``weights_sha256`` in both runs, each table derived from it must match within its stage's
+tolerance, :data:`STAGES`: the largest |A - B| of a column at most ``tolerance`` x the
+column's largest |value|. A tolerance of 0 means equal values. Anything else is a difference, named by table, column and network.
 
 Columns that measure wall-clock time differ on every run and are left out: :data:`TIMING_COLUMNS`
 (``benchmarks/`` and ``logs/`` are not read at all).

@@ -66,8 +66,8 @@ def configure_tensorflow(threads: int = 2, deterministic: bool = True) -> None:
     flags; XLA reads them once, at its first use); then TensorFlow's intra- and
     inter-op thread counts, op determinism (``deterministic``) and a quiet
     Python-side logger. The same config and seed then give bit-identical weights
-    on any x86-64 CPU with AVX2 at the same ``threads`` (README "Same network on
-    any machine"); 1 and 2 threads give different rounding.
+    on any x86-64 CPU with AVX2 at the same ``threads`` (docs/reproducibility.md,
+    "Same network on any machine"); 1 and 2 threads give different rounding.
     """
     for key, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(key, value)

@@ -93,7 +93,7 @@ class TrainConfig:
     # Fractions of the timing variant's ranges for the stages before the full task
     # (tdnms.curriculum); None trains on the task as configured.
     curriculum: tuple[float, ...] | None = config_schema.default(_SECTION, "curriculum", tuple)
-    # Training-recipe levers (README "Training recipe").
+    # Training-recipe levers (docs/model-and-training.md, "Training recipe").
     criterion_mse_window: int = config_schema.default(_SECTION, "criterion_mse_window")
     learning_rate_half_life: int | None = config_schema.default(_SECTION, "learning_rate_half_life")
     noise_ramp_steps: int = config_schema.default(_SECTION, "noise_ramp_steps")
