@@ -133,10 +133,13 @@ def test_sigkilled_training_job_resumes_to_the_uninterrupted_weights(tmp_path):
     for workdir in (reference, killed):
         workdir.mkdir()
         write_config(workdir, LONG)
-    snakemake(reference, MODEL)
 
-    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(killed), "--cores", "2", MODEL]
-    proc = subprocess.Popen(cmd, cwd=killed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    def start(workdir, stderr):
+        cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", MODEL]
+        return subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=stderr, text=True, start_new_session=True)
+
+    uninterrupted = start(reference, subprocess.PIPE)  # alongside: a job's weights do not depend on the load
+    proc = start(killed, subprocess.DEVNULL)
     state = killed / "results/checkpoints/gamma0.2_seed0/state.json"
     deadline = time.monotonic() + 300
     while not (state.exists() and json.loads(state.read_text())["step"] >= 80):
@@ -147,6 +150,8 @@ def test_sigkilled_training_job_resumes_to_the_uninterrupted_weights(tmp_path):
     killed_at = json.loads(state.read_text())["step"]
     assert not (killed / MODEL).exists()
 
+    _, err = uninterrupted.communicate()
+    assert uninterrupted.returncode == 0, err[-4000:]
     snakemake(killed, "--unlock")
     snakemake(killed, "--rerun-incomplete", MODEL)
     log = (killed / "results/logs/train/gamma0.2_seed0.log").read_text()
