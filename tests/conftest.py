@@ -53,10 +53,23 @@ def tiny_workflow(tmp_path_factory):
 _HEAVY = ("snakemake(", "SNAKEMAKE", "subprocess.", "train.train(", "train_with_curriculum(")
 
 
+def xdist_group(item) -> str:
+    """The worker group of a test (``--dist loadgroup``, set in pyproject.toml): a group runs on one
+    worker, so a session or module fixture is built once. Every test on the shared tiny run goes
+    to one worker, the cluster tests to one (they share one small SLURM), the rest by module."""
+    if "tiny_workflow" in getattr(item, "fixturenames", ()):
+        return "tiny_workflow"
+    if item.get_closest_marker("cluster"):
+        return "cluster"
+    return Path(item.nodeid.split("::")[0]).stem
+
+
+@pytest.hookimpl(wrapper=True)  # marks first: before `-m` deselects and xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     import inspect
 
     for item in items:
+        item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
         function = getattr(item, "function", None)
         try:
             source = inspect.getsource(function) if function else ""
@@ -65,3 +78,20 @@ def pytest_collection_modifyitems(config, items):
         # Cluster tests wait for sinfo even when they end up skipped.
         if any(marker in source for marker in _HEAVY) or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.slow)
+    result = yield
+    if config.getvalue("loadgroup"):  # set on xdist's workers
+        _suffix_groups(items)
+    return result
+
+
+def _suffix_groups(items) -> None:
+    """Append ``@group`` to each node id, which ``--dist loadgroup`` schedules by.
+
+    pytest-xdist 3.8 does this by setting ``item._nodeid``, which pytest 9 no longer reads (node
+    ids live in ``item._id``), so every group would be spread over the workers.
+    """
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        if "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{item.get_closest_marker('xdist_group').args[0]}")
