@@ -79,7 +79,7 @@ def pytest_collection_modifyitems(config, items):
         if any(marker in source for marker in _HEAVY) or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.slow)
     result = yield
-    if config.getvalue("loadgroup"):  # set on xdist's workers
+    if getattr(config.option, "loadgroup", False):  # set on xdist's workers only
         _suffix_groups(items)
     return result
 

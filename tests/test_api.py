@@ -68,6 +68,7 @@ def test_keras_load_model_after_import_tdnms_either_order(saved_model, repo, tmp
         y = np.asarray(model(np.load({str(tmp_path / 'x.npy')!r})))
         assert type(model.get_layer("leaky_rnn")).__name__ == "LeakyRNN"
         np.save({str(tmp_path / 'y_ORDER.npy')!r}, y)
+        np.savez({str(tmp_path / 'w_ORDER.npz')!r}, *model.get_weights())
         """
     # Keras first: loading fails as a new user saw it (the class is unknown) until tdnms is imported.
     keras_first = run_python(
@@ -98,8 +99,22 @@ def test_keras_load_model_after_import_tdnms_either_order(saved_model, repo, tmp
         repo,
     )
     assert tdnms_first.returncode == 0, tdnms_first.stderr[-3000:]
+    weights = saved_model_weights(path)
     for order in ("keras_first", "tdnms_first"):
-        np.testing.assert_array_equal(np.load(tmp_path / f"y_{order}.npy"), expected)
+        loaded = np.load(tmp_path / f"w_{order}.npz")
+        for i, w in enumerate(weights):
+            np.testing.assert_array_equal(loaded[f"arr_{i}"], w)  # the same model, bit for bit
+        # Outputs to rounding only: an eager call's kernels (oneDNN or not, thread count) follow the
+        # process's TensorFlow settings, which differ between this test process and a fresh one.
+        np.testing.assert_allclose(np.load(tmp_path / f"y_{order}.npy"), expected, rtol=1e-5, atol=1e-6)
+
+
+def saved_model_weights(path) -> list[np.ndarray]:
+    import keras
+
+    import tdnms  # noqa: F401  (registers the layers)
+
+    return keras.models.load_model(path).get_weights()
 
 
 def test_load_model_and_hidden_states_from_the_package(saved_model):
