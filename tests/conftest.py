@@ -57,10 +57,10 @@ def xdist_group(item) -> str:
     """The worker group of a test (``--dist loadgroup``, set in pyproject.toml): a group runs on one
     worker, so a session or module fixture is built once. Every test on the shared tiny run goes
     to one worker, the cluster tests to one (they share one small SLURM), the rest by module."""
-    if "tiny_workflow" in getattr(item, "fixturenames", ()):
-        return "tiny_workflow"
     if item.get_closest_marker("cluster"):
         return "cluster"
+    if "tiny_workflow" in getattr(item, "fixturenames", ()):
+        return "tiny_workflow"
     return Path(item.nodeid.split("::")[0]).stem
 
 
