@@ -12,8 +12,8 @@ Which values hold where (bench/README.md, "Same network on any machine"):
 
 * the stages up to the forward pass (:data:`HOST_INDEPENDENT`) were the same on
   every CPU and emulated CPU tried, and are checked strictly everywhere;
-* from the gradients on, the values were verified on the CPUs in
-  :data:`VERIFIED_CPUS` only (an emulated Haswell gave other gradients), so they
+* from the gradients on, the values were verified natively on the CPUs in
+  :data:`VERIFIED_CPUS` only (and under an emulated Haswell, at 1 thread), so they
   are checked strictly there; elsewhere a difference is reported as an expected
   failure (``xfail``) naming the first stage that differs, never as a failure of
   the suite. CI prints its CPU, so each run says where they held.
