@@ -217,7 +217,8 @@ def timescale_panel(ax, tables: dict, condition: str, gammas) -> None:
     frame = pd.DataFrame(rows, columns=["gamma", "seed", "tau"])
     found = frame.dropna()
     label = "slowest time constant\nof stable points (bins)"
-    ax.set_title(f"{len(found)} of {len(frame)} networks\nhave a stable point", loc="left")
+    verb = "has" if len(found) == 1 else "have"
+    ax.set_title(f"{len(found)} of {len(frame)} networks\n{verb} a stable point", loc="left")
     if len(found):
         pa.metric_vs_gamma(ax, found, "tau", label)
         log_y(ax)
