@@ -56,12 +56,12 @@ def saved_model(tmp_path_factory):
     model = build_network(units=6, gamma=0.3, seed=0)
     model.save(path)
     x = np.random.default_rng(0).standard_normal((2, 7, 2)).astype(np.float32)
-    return path, np.asarray(model(x)), x
+    return path, np.asarray(model(x)), x, model.get_weights()
 
 
 @pytest.mark.slow
 def test_keras_load_model_after_import_tdnms_either_order(saved_model, repo, tmp_path):
-    path, expected, x = saved_model
+    path, expected, x, weights = saved_model
     np.save(tmp_path / "x.npy", x)
     check = f"""
         import numpy as np
@@ -99,7 +99,6 @@ def test_keras_load_model_after_import_tdnms_either_order(saved_model, repo, tmp
         repo,
     )
     assert tdnms_first.returncode == 0, tdnms_first.stderr[-3000:]
-    weights = saved_model_weights(path)
     for order in ("keras_first", "tdnms_first"):
         loaded = np.load(tmp_path / f"w_{order}.npz")
         for i, w in enumerate(weights):
@@ -109,16 +108,8 @@ def test_keras_load_model_after_import_tdnms_either_order(saved_model, repo, tmp
         np.testing.assert_allclose(np.load(tmp_path / f"y_{order}.npy"), expected, rtol=1e-5, atol=1e-6)
 
 
-def saved_model_weights(path) -> list[np.ndarray]:
-    import keras
-
-    import tdnms  # noqa: F401  (registers the layers)
-
-    return keras.models.load_model(path).get_weights()
-
-
 def test_load_model_and_hidden_states_from_the_package(saved_model):
-    path, expected, x = saved_model
+    path, expected, x, _ = saved_model
     model = tdnms.load_model(path)
     hidden, output = tdnms.hidden_states(model, x)
     assert hidden.shape == (2, 7, 6) and output.shape == (2, 7)

@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from workflow_helpers import rule_bodies
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_README_LINES = 150
@@ -213,10 +214,7 @@ _CORES = {"--cores", "-c", "--jobs", "-j"}
 
 def rule_names(repo: Path) -> set[str]:
     """Names of the rules (and checkpoints) in rules/*.smk and the Snakefile."""
-    sources = [repo / "Snakefile", *sorted((repo / "rules").glob("*.smk"))]
-    pattern = re.compile(r"^\s*(?:rule|checkpoint)\s+(\w+)\s*:", re.M)
-    texts = [source.read_text() for source in sources if source.exists()]
-    return {name for text in texts for name in pattern.findall(text)}
+    return set(rule_bodies(repo, snakefile=True))
 
 
 def commands(text: str) -> list[str]:

@@ -50,5 +50,15 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
+_RULE = re.compile(r"^\s*(?:rule|checkpoint)\s+(\w+)\s*:", re.M)
+
+
+def rule_bodies(repo: Path = REPO, snakefile: bool = False) -> dict[str, str]:
+    """Each rule's (and checkpoint's) name and text as written in rules/*.smk (and the Snakefile)."""
+    sources = ([repo / "Snakefile"] if snakefile else []) + sorted((repo / "rules").glob("*.smk"))
+    parts = _RULE.split("\n".join(path.read_text() for path in sources if path.exists()))
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
 def write_config(workdir: Path, config: dict) -> None:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))

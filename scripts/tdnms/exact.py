@@ -5,7 +5,8 @@ tolerance (docs/reproducibility.md, "Same network on any machine"). The trial se
 (``data/``, seeded) must be equal in any two runs. For every network that has the same
 ``weights_sha256`` in both runs, each table derived from it must match within its stage's
 tolerance, :data:`STAGES`: the largest |A - B| of a column at most ``tolerance`` x the
-column's largest |value|. A tolerance of 0 means equal values. Anything else is a difference, named by table, column and network.
+column's largest |value|. A tolerance of 0 means equal values. Anything else is a
+difference, named by table, column and network.
 
 Columns that measure wall-clock time differ on every run and are left out: :data:`TIMING_COLUMNS`
 (``benchmarks/`` and ``logs/`` are not read at all).
