@@ -78,10 +78,16 @@ def for_figures(frame: pd.DataFrame, mode: str) -> tuple[pd.DataFrame, list[tupl
     return (frame.loc[~bad] if mode == "exclude" else frame), missed
 
 
+NBSP = "\u00a0"
+
+
 def figure_note(missed: list[tuple[float, int]], mode: str) -> str:
-    """The line printed under a sweep figure about unconverged networks ('' if none)."""
+    """The line printed under a sweep figure about unconverged networks ('' if none).
+
+    Each network's name is joined by no-break spaces, so a wrapped note never splits one.
+    """
     if not missed:
         return ""
-    names = ", ".join(f"γ={g:g} seed {s}" for g, s in missed)
+    names = ", ".join(f"γ={g:g}{NBSP}seed{NBSP}{s}" for g, s in missed)
     verb = "left out" if mode == "exclude" else "marked ×"
     return f"Did not reach the training criterion ({verb}): {names}"
